@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Black-box: sipcapd -V/-h, -c on good and bad cfgs (file:line:col errors),
+# and a real run with the test module (startup_route, timer_route, a
+# transport's worker threads, async, SIGTERM running destroy hooks).
+source "$(dirname "$0")/../lib/common.sh"
+TM="$SIPCAPD_TEST_MODULE_DIR"
+
+"$SIPCAPD_BIN" -V | grep -q "^version: sipcapd" || fail "-V"
+"$SIPCAPD_BIN" -h | grep -q -- "-c " || fail "-h"
+pass "version and help"
+
+cat > "$TMP/good.cfg" <<CFG
+log_level=3
+children=2
+mpath="$TM"
+loadmodule "test_module.so"
+modparam("test_module", "int_param", 5)
+modparam("test_module", "multi", "a")
+modparam("test_module", "multi", "b")
+route { if (test_ok()) { xlog("L_INFO", "ok \$var(x)\n"); } }
+CFG
+"$SIPCAPD_BIN" -c -f "$TMP/good.cfg" >"$TMP/c.out" 2>&1 || { cat "$TMP/c.out"; fail "-c on a good cfg"; }
+pass "-c good cfg"
+
+# bad_cfg NAME EXPECTED_LINE:COL EXPECTED_TEXT <<cfg
+bad_cfg() {
+  local name=$1 pos=$2 text=$3
+  cat > "$TMP/$name.cfg"
+  if "$SIPCAPD_BIN" -c -f "$TMP/$name.cfg" >"$TMP/$name.out" 2>&1; then
+    cat "$TMP/$name.out"; fail "$name: -c accepted a bad cfg"
+  fi
+  grep -q "$name.cfg:$pos: .*$text" "$TMP/$name.out" || { cat "$TMP/$name.out"; fail "$name: expected '$name.cfg:$pos: ...$text'"; }
+  pass "$name -> $(grep -m1 "$name.cfg:$pos" "$TMP/$name.out")"
+}
+HDR="mpath=\"$TM\"
+loadmodule \"test_module.so\""
+bad_cfg unknown_function 4:3 "unknown function" <<CFG
+$HDR
+route {
+  no_such_function("x");
+}
+CFG
+bad_cfg wrong_arity 4:3 "argument" <<CFG
+$HDR
+route {
+  test_ret(1, 2, 3);
+}
+CFG
+bad_cfg unknown_module 2:1 "not found" <<CFG
+mpath="$TM"
+loadmodule "no_such_module.so"
+route { exit; }
+CFG
+bad_cfg unknown_param 3:1 "not found" <<CFG
+$HDR
+modparam("test_module", "no_such_param", 1)
+CFG
+bad_cfg bad_modparam_type 3:1 "expects integer" <<CFG
+$HDR
+modparam("test_module", "int_param", "text")
+CFG
+bad_cfg syntax_error 4:10 "" <<CFG
+$HDR
+route {
+  if (test_ok() {
+    exit;
+  }
+}
+CFG
+bad_cfg wrong_route 4:3 "" <<CFG
+$HDR
+route {
+  test_reply_only();
+}
+CFG
+bad_cfg unknown_global 1:1 "unknown global parameter" <<CFG
+no_such_global = 1
+CFG
+
+# A real run.
+PORT=$(free_port udp)
+OUT="$TMP/out.txt"
+cat > "$TMP/run.cfg" <<CFG
+log_level=3
+children=2
+mpath="$TM"
+loadmodule "test_module.so"
+modparam("test_module", "destroy_marker", "$TMP/destroyed")
+modparam("test_module", "str_param", "hello")
+listen=test_udp:127.0.0.1:$PORT
+startup_route { test_write("$OUT", "startup \$test(str)\n"); }
+timer_route[tick, 1] { test_write("$OUT", "timer\n"); }
+route {
+  \$var(n) = \$var(n) + 1;
+  switch (\$(var(n){s.int})) {
+    default: test_write("$OUT", "msg from \$si\n");
+  }
+  async(test_async(3), resumed);
+}
+route[resumed] { test_write("$OUT", "resumed rc=\$rc\n"); }
+CFG
+"$SIPCAPD_BIN" -c -f "$TMP/run.cfg" >"$TMP/c2.out" 2>&1 || { cat "$TMP/c2.out"; fail "-c run.cfg"; }
+start_node "$TMP/run.cfg" "$TMP/node.log"
+wait_for grep -q "startup hello" "$OUT" || { cat "$TMP/node.log"; fail "startup_route did not run"; }
+pass "startup_route ran with the module PV"
+send_udp "$PORT" "hello-1"
+send_udp "$PORT" "hello-2"
+wait_for grep -q "resumed rc=3" "$OUT" || { cat "$TMP/node.log"; cat "$OUT"; fail "async resume route"; }
+WAIT_SECS=5 wait_for test "$(grep -c 'msg from 127.0.0.1' "$OUT")" -ge 2 || { cat "$OUT"; fail "worker route runs"; }
+pass "worker threads ran the main route and async resume"
+WAIT_SECS=5 wait_for grep -q "^timer" "$OUT" || { cat "$TMP/node.log"; fail "timer_route"; }
+pass "timer_route"
+stop_node "$NODE_PID"; rc=$?
+[ "$rc" = 0 ] || { cat "$TMP/node.log"; fail "exit code $rc after SIGTERM"; }
+grep -q destroyed "$TMP/destroyed" || fail "destroy hook did not run on SIGTERM"
+pass "SIGTERM: orderly shutdown, destroy hooks ran"

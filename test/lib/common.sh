@@ -1,0 +1,51 @@
+# Shared helpers for black-box tests (sourced). Every wait is bounded.
+set -uo pipefail
+: "${SIPCAPD_BIN:?SIPCAPD_BIN not set (run through ctest)}"
+: "${SIPCAPD_MODULE_DIR:?}"
+TMP="$(mktemp -d /tmp/sipcapd-test.XXXXXX)"
+PIDS=()
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+cleanup_common() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+  sleep 0.2
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null; done
+  rm -rf "$TMP"
+}
+trap cleanup_common EXIT
+# free_port [udp|tcp]: a port the OS says is free on 127.0.0.1.
+free_port() {
+  python3 - "$1" <<'PY'
+import socket, sys
+t = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
+s = socket.socket(socket.AF_INET, t); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
+PY
+}
+# wait_for CMD... : retries CMD for up to WAIT_SECS (default 10) seconds.
+wait_for() {
+  local deadline=$(( $(date +%s) + ${WAIT_SECS:-10} ))
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -ge "$deadline" ] && return 1
+    sleep 0.1
+  done
+}
+# start_node CFG LOG: starts sipcapd in the foreground, records its pid in NODE_PID.
+start_node() {
+  "$SIPCAPD_BIN" -F -E -f "$1" >"$2" 2>&1 &
+  NODE_PID=$!
+  PIDS+=("$NODE_PID")
+}
+stop_node() {  # stop_node PID: SIGTERM, wait up to 10 s; returns the exit code
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null
+  for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && { kill -9 "$pid"; return 99; }
+  wait "$pid"
+}
+send_udp() {  # send_udp PORT TEXT
+  python3 - "$1" "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(sys.argv[2].encode(), ("127.0.0.1", int(sys.argv[1])))
+PY
+}
