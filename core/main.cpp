@@ -1,1 +1,100 @@
-int main() { return 0; }
+// sipcapd: the server executable. OpenSIPS-style command line.
+#include <getopt.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "core/app/server.h"
+#include "core/base/log.h"
+#include "core/module/module_api.h"
+
+namespace {
+
+void Usage(FILE* out) {
+  std::fprintf(out,
+               "Usage: sipcapd [options]\n"
+               "  -f FILE   configuration file (default: /etc/sipcapd/sipcapd.cfg)\n"
+               "  -c        check the configuration file and exit (0 = valid)\n"
+               "  -F        run in the foreground (no daemon)\n"
+               "  -D        same as -F (OpenSIPS: do not fork)\n"
+               "  -E        log to stderr\n"
+               "  -d        more debug output (repeatable)\n"
+               "  -P FILE   write the pid to FILE\n"
+               "  -V        print version and build information\n"
+               "  -h        this help\n");
+}
+
+bool Daemonize() {
+  pid_t pid = fork();
+  if (pid < 0) return false;
+  if (pid > 0) _exit(0);
+  if (setsid() < 0) return false;
+  pid = fork();
+  if (pid < 0) return false;
+  if (pid > 0) _exit(0);
+  if (!freopen("/dev/null", "r", stdin)) return false;
+  if (!freopen("/dev/null", "w", stdout)) return false;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sipcapd::ServerOptions opts;
+  opts.cfg_path = "/etc/sipcapd/sipcapd.cfg";
+  int c;
+  while ((c = getopt(argc, argv, "f:cFDEdP:Vhw:")) != -1) {
+    switch (c) {
+      case 'f': opts.cfg_path = optarg; break;
+      case 'c': opts.check_only = true; break;
+      case 'F':
+      case 'D': opts.foreground = true; break;
+      case 'E': opts.log_stderr = true; break;
+      case 'd': ++opts.debug_inc; break;
+      case 'P': opts.pid_file = optarg; break;
+      case 'w': break;  // OpenSIPS working dir: accepted, ignored
+      case 'V':
+        std::printf("version: sipcapd %s\nbuild: %s\nabi: %u\n", SIPCAPD_VERSION,
+                    sipcapd::kBuildSignature, sipcapd::kAbiVersion);
+        return 0;
+      case 'h': Usage(stdout); return 0;
+      default: Usage(stderr); return 2;
+    }
+  }
+  if (optind < argc) {
+    std::fprintf(stderr, "sipcapd: unexpected argument '%s'\n", argv[optind]);
+    Usage(stderr);
+    return 2;
+  }
+  // Until the cfg says otherwise, log to stderr (cfg errors must be seen).
+  sipcapd::Log::UseStderr(true);
+  if (opts.debug_inc) sipcapd::Log::set_level(sipcapd::kLogNotice + opts.debug_inc);
+
+  sipcapd::Server server;
+  sipcapd::Status st = server.Load(opts);
+  if (!st.ok()) {
+    std::fprintf(stderr, "%s\n", st.message().c_str());
+    std::fprintf(stderr, "sipcapd: bad configuration file %s\n", opts.cfg_path.c_str());
+    return 1;
+  }
+  if (opts.check_only) {
+    std::fprintf(stderr, "config file ok, exiting...\n");
+    return 0;
+  }
+  bool fg = opts.foreground || server.settings().debug_mode;
+  if (!fg && !Daemonize()) {
+    std::fprintf(stderr, "sipcapd: cannot daemonize\n");
+    return 1;
+  }
+  st = server.Start();
+  if (!st.ok()) {
+    LOG_ERR("core", "startup failed: %s", st.message().c_str());
+    server.Shutdown();
+    return 1;
+  }
+  server.WaitForSignal();
+  server.Shutdown();
+  return 0;
+}

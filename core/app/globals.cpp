@@ -92,19 +92,22 @@ Result<ListenSpec> ParseListen(std::string_view text) {
   std::string_view s = words[0];
   static const char* kProtos[] = {"udp", "tcp", "tls", "sctp", "ws", "wss",
                                   "hep_udp", "hep_tcp", "hep_tls", "bin", "hep"};
+  // "proto:host[:port]": the first segment is a protocol when it is a known
+  // one, or when it is a plain word followed by a host (another ':' or a
+  // '[' comes after it). Modules register protocols of their own.
   auto colon = s.find(':');
   if (colon != std::string_view::npos && s[0] != '[') {
     std::string_view p = s.substr(0, colon);
-    bool is_proto = false;
-    for (const char* kp : kProtos) is_proto = is_proto || p == kp;
-    // "host:port" where host is not a protocol name: leave for below.
-    if (is_proto) {
+    std::string_view rest = s.substr(colon + 1);
+    bool known = false;
+    for (const char* kp : kProtos) known = known || p == kp;
+    bool word = !p.empty() && p.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") ==
+                                  std::string_view::npos &&
+                p.find_first_of("abcdefghijklmnopqrstuvwxyz") != std::string_view::npos;
+    bool host_follows = !rest.empty() && (rest[0] == '[' || rest.find(':') != std::string_view::npos);
+    if (known || (word && host_follows && p.find_first_not_of("0123456789abcdef") != std::string_view::npos)) {
       spec.proto = std::string(p);
-      s = s.substr(colon + 1);
-    } else if (p.find('.') == std::string_view::npos && p != "localhost" &&
-               p.find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos &&
-               s.substr(colon + 1).find(':') != std::string_view::npos) {
-      return Status::Invalid("unknown protocol '" + std::string(p) + "' in listen value");
+      s = rest;
     }
   }
   if (spec.proto.empty()) spec.proto = "udp";

@@ -32,12 +32,9 @@ const char* ParamTypeName(ParamType t) {
 
 ModuleLoader::~ModuleLoader() {
   DestroyAll();
-  // Exports hold std::function objects whose code lives in the module:
-  // release them before dlclose.
-  for (auto& m : modules_) {
-    m->exports.reset();
-    if (m->handle) dlclose(m->handle);
-  }
+  // Loaded modules are never dlclose()d: the registry, the compiled script
+  // and pending async work hold std::function objects and fixup values whose
+  // code lives in them (OpenSIPS does not unload modules either).
 }
 
 void ModuleLoader::set_mpath(std::string mpath) {

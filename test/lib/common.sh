@@ -49,3 +49,5 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.sendto(sys.argv[2].encode(), ("127.0.0.1", int(sys.argv[1])))
 PY
 }
+# count_ge FILE PATTERN N: true when FILE has at least N lines matching PATTERN.
+count_ge() { [ -f "$1" ] && [ "$(grep -c -- "$2" "$1")" -ge "$3" ]; }
