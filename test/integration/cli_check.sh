@@ -102,7 +102,8 @@ route {
 route[resumed] { test_write("$OUT", "resumed rc=\$rc\n"); }
 CFG
 "$SIPCAPD_BIN" -c -f "$TMP/run.cfg" >"$TMP/c2.out" 2>&1 || { cat "$TMP/c2.out"; fail "-c run.cfg"; }
-start_node "$TMP/run.cfg" "$TMP/node.log"
+"$SIPCAPD_BIN" -F -E -P "$TMP/sipcapd.pid" -f "$TMP/run.cfg" >"$TMP/node.log" 2>&1 &
+NODE_PID=$!; PIDS+=("$NODE_PID")
 wait_for grep -q "startup hello" "$OUT" || { cat "$TMP/node.log"; fail "startup_route did not run"; }
 pass "startup_route ran with the module PV"
 send_udp "$PORT" "hello-1"
@@ -112,7 +113,15 @@ WAIT_SECS=5 wait_for count_ge "$OUT" "msg from" 2 || { cat "$OUT"; fail "worker 
 pass "worker threads ran the main route and async resume"
 WAIT_SECS=5 wait_for grep -q "^timer" "$OUT" || { cat "$TMP/node.log"; fail "timer_route"; }
 pass "timer_route"
+[ "$(cat "$TMP/sipcapd.pid" 2>/dev/null)" = "$NODE_PID" ] || fail "-P pid file does not hold the pid"
+kill -HUP "$NODE_PID"; sleep 0.3
+kill -0 "$NODE_PID" 2>/dev/null || fail "SIGHUP killed the server"
+grep -q "SIGHUP" "$TMP/node.log" || fail "SIGHUP not logged"
+send_udp "$PORT" "after-hup"
+WAIT_SECS=5 wait_for count_ge "$OUT" "msg from" 3 || fail "not serving after SIGHUP"
+pass "pid file, SIGHUP re-opens logs and keeps serving"
 stop_node "$NODE_PID"; rc=$?
 [ "$rc" = 0 ] || { cat "$TMP/node.log"; fail "exit code $rc after SIGTERM"; }
 grep -q destroyed "$TMP/destroyed" || fail "destroy hook did not run on SIGTERM"
+[ ! -e "$TMP/sipcapd.pid" ] || fail "pid file not removed at shutdown"
 pass "SIGTERM: orderly shutdown, destroy hooks ran"
