@@ -1,0 +1,234 @@
+// HEP v1/v2/v3 encoding and the zlib helpers (contract in hep_codec.h).
+#include <zlib.h>
+
+#include <cstring>
+
+#include "modules/proto_hep/hep_codec.h"
+
+namespace sipcapd::hep {
+namespace {
+
+void PutU8(std::string* o, uint8_t v) { o->push_back(static_cast<char>(v)); }
+void PutBe(std::string* o, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) o->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void PutLe(std::string* o, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) o->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+void PutChunk(std::string* o, uint16_t vendor, uint16_t type, std::string_view data) {
+  PutBe(o, vendor, 2);
+  PutBe(o, type, 2);
+  PutBe(o, data.size() + kChunkHeaderSize, 2);
+  o->append(data);
+}
+void PutIntChunk(std::string* o, uint16_t type, uint64_t v) {
+  std::string d;
+  PutBe(&d, v, static_cast<int>(FixedChunkSize(type)));
+  PutChunk(o, kVendorGeneric, type, d);
+}
+std::string_view IpBytes(const IpAddr& a) {
+  return std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.size());
+}
+
+// Typed chunks emitted after the fixed header group, in type order.
+uint64_t IntField(const Packet& p, uint16_t t) {
+  switch (t) {
+    case kChunkKeepAlive: return p.keep_alive;
+    case kChunkVlanId: return p.vlan_id;
+    case kChunkSrcMac: return p.src_mac;
+    case kChunkDstMac: return p.dst_mac;
+    case kChunkEthType: return p.eth_type;
+    case kChunkTcpFlags: return p.tcp_flags;
+    case kChunkIpTos: return p.ip_tos;
+    case kChunkMos: return p.mos;
+    case kChunkRFactor: return p.r_factor;
+    case kChunkJitter: return p.jitter;
+    case kChunkTagType: return p.tag_type;
+    case kChunkEventType: return p.event_type;
+    default: return 0;
+  }
+}
+const std::string* StrField(const Packet& p, uint16_t t) {
+  switch (t) {
+    case kChunkAuthKey: return &p.auth_key;
+    case kChunkCorrelationId: return &p.correlation_id;
+    case kChunkNodeName: return &p.node_name;
+    case kChunkGeoLocation: return &p.geo_location;
+    case kChunkTransactionType: return &p.transaction_type;
+    case kChunkPayloadJsonKeys: return &p.payload_json_keys;
+    case kChunkTagValues: return &p.tag_values;
+    case kChunkGroupId: return &p.group_id;
+    default: return nullptr;
+  }
+}
+
+Status EncodeV3(const Packet& p, std::string* out) {
+  std::string& o = *out;
+  o.clear();
+  o.reserve(p.payload.size() + 128);
+  o.append(reinterpret_cast<const char*>(kMagicHep3), 4);
+  PutBe(&o, 0, 2);  // patched below
+  if (p.Has(kChunkIpFamily)) PutIntChunk(&o, kChunkIpFamily, p.family);
+  if (p.Has(kChunkIpProto)) PutIntChunk(&o, kChunkIpProto, p.ip_proto);
+  if ((p.Has(kChunkIp4Src) || p.Has(kChunkIp6Src)) && p.src_ip.is_set())
+    PutChunk(&o, 0, p.src_ip.family == AF_INET ? kChunkIp4Src : kChunkIp6Src, IpBytes(p.src_ip));
+  if ((p.Has(kChunkIp4Dst) || p.Has(kChunkIp6Dst)) && p.dst_ip.is_set())
+    PutChunk(&o, 0, p.dst_ip.family == AF_INET ? kChunkIp4Dst : kChunkIp6Dst, IpBytes(p.dst_ip));
+  if (p.Has(kChunkSrcPort)) PutIntChunk(&o, kChunkSrcPort, p.src_port);
+  if (p.Has(kChunkDstPort)) PutIntChunk(&o, kChunkDstPort, p.dst_port);
+  if (p.Has(kChunkTsSec)) PutIntChunk(&o, kChunkTsSec, p.ts_sec);
+  if (p.Has(kChunkTsUsec)) PutIntChunk(&o, kChunkTsUsec, p.ts_usec);
+  if (p.Has(kChunkProtoType)) PutIntChunk(&o, kChunkProtoType, p.proto_type);
+  if (p.Has(kChunkCaptureId)) PutIntChunk(&o, kChunkCaptureId, p.capture_id);
+  for (uint16_t t = kChunkKeepAlive; t <= kChunkMaxTyped; ++t) {
+    if (!p.Has(t) || t == kChunkPayload || t == kChunkCompressedPayload) continue;
+    if (const std::string* s = StrField(p, t)) {
+      PutChunk(&o, 0, t, *s);
+    } else if (FixedChunkSize(t) != 0) {
+      PutIntChunk(&o, t, IntField(p, t));
+    }
+  }
+  if (p.Has(kChunkPayload) || p.Has(kChunkCompressedPayload)) {
+    if (p.compressed) {
+      std::string z;
+      SIPCAPD_RETURN_IF_ERROR(Deflate(p.payload, &z));
+      PutChunk(&o, 0, kChunkCompressedPayload, z);
+    } else {
+      PutChunk(&o, 0, kChunkPayload, p.payload);
+    }
+  }
+  for (const Chunk& c : p.extra) {
+    if (c.data.size() > kMaxPacketSize) return Status::Invalid("HEPv3 chunk too large");
+    PutChunk(&o, c.vendor, c.type, c.data);
+  }
+  if (o.size() > kMaxPacketSize)
+    return Status::Invalid("HEPv3 packet of " + std::to_string(o.size()) + " bytes > 65535");
+  o[4] = static_cast<char>(o.size() >> 8);
+  o[5] = static_cast<char>(o.size() & 0xff);
+  return Status::Ok();
+}
+
+Status EncodeV12(const Packet& p, int version, std::string* out, EncodeReport* report) {
+  uint8_t fam = p.family;
+  if (fam != kAfInet && fam != kAfInet6) {
+    int f = p.src_ip.is_set() ? p.src_ip.family : p.dst_ip.family;
+    fam = f == AF_INET6 ? kAfInet6 : kAfInet;
+  }
+  int ipfam = fam == kAfInet ? AF_INET : AF_INET6;
+  size_t alen = fam == kAfInet ? 4 : 16;
+  std::string& o = *out;
+  o.clear();
+  o.reserve(p.payload.size() + 64);
+  PutU8(&o, static_cast<uint8_t>(version));
+  PutU8(&o, static_cast<uint8_t>(kV12FixedSize + 2 * alen));
+  PutU8(&o, fam);
+  PutU8(&o, p.ip_proto);
+  PutBe(&o, p.src_port, 2);
+  PutBe(&o, p.dst_port, 2);
+  for (const IpAddr* a : {&p.src_ip, &p.dst_ip}) {
+    if (a->family == ipfam) {
+      o.append(IpBytes(*a));
+    } else {
+      o.append(alen, '\0');
+    }
+  }
+  if (version == 2) {
+    PutLe(&o, p.ts_sec, 4);
+    PutLe(&o, p.ts_usec, 4);
+    PutLe(&o, p.capture_id & 0xffff, 2);
+    PutLe(&o, 0, 2);
+  }
+  o.append(p.payload);
+  if (report) {
+    for (uint16_t t = 1; t <= kChunkMaxTyped; ++t) {
+      if (!p.Has(t)) continue;
+      bool carried = t <= kChunkDstPort || t == kChunkPayload || t == kChunkCompressedPayload ||
+                     (t == kChunkProtoType && p.proto_type == kProtoSip) ||
+                     (version == 2 && (t == kChunkTsSec || t == kChunkTsUsec || t == kChunkCaptureId));
+      if (!carried) report->dropped.push_back({kVendorGeneric, t, {}});
+    }
+    for (const Chunk& c : p.extra) report->dropped.push_back(c);
+    report->capture_id_truncated = version == 2 && p.capture_id > 0xffff;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void Packet::SetAddresses(const SockAddr& src, const SockAddr& dst) {
+  src_ip = src.ip;
+  dst_ip = dst.ip;
+  src_port = src.port;
+  dst_port = dst.port;
+  bool v6 = src.ip.family == AF_INET6 || dst.ip.family == AF_INET6;
+  family = v6 ? kAfInet6 : kAfInet;
+  for (uint16_t t : {kChunkIp4Src, kChunkIp4Dst, kChunkIp6Src, kChunkIp6Dst}) Unmark(t);
+  Mark(kChunkIpFamily);
+  Mark(v6 ? kChunkIp6Src : kChunkIp4Src);
+  Mark(v6 ? kChunkIp6Dst : kChunkIp4Dst);
+  Mark(kChunkSrcPort);
+  Mark(kChunkDstPort);
+}
+
+const Chunk* Packet::FindExtra(uint16_t vendor, uint16_t type) const {
+  for (const Chunk& c : extra)
+    if (c.vendor == vendor && c.type == type) return &c;
+  return nullptr;
+}
+
+Status Encode(const Packet& p, int version, std::string* out, EncodeReport* report) {
+  if (report) *report = EncodeReport{};
+  if (version == 3) return EncodeV3(p, out);
+  if (version == 1 || version == 2) return EncodeV12(p, version, out, report);
+  return Status::Invalid("HEP version " + std::to_string(version) + " not in 1..3");
+}
+
+Status Inflate(std::string_view in, size_t cap, std::string* out, DecodeError* why) {
+  z_stream zs;
+  std::memset(&zs, 0, sizeof(zs));
+  if (inflateInit2(&zs, 15 + 32) != Z_OK) return Status::Internal("inflateInit2 failed");
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  out->clear();
+  char buf[16384];
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof(buf);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      inflateEnd(&zs);
+      if (why) *why = DecodeError::kBadCompressed;
+      return Status::Invalid(std::string("bad_compressed: zlib error ") + std::to_string(rc));
+    }
+    size_t got = sizeof(buf) - zs.avail_out;
+    if (out->size() + got > cap) {
+      inflateEnd(&zs);
+      if (why) *why = DecodeError::kInflateTooLarge;
+      return Status::Invalid("inflate_too_large: compressed payload inflates past " +
+                             std::to_string(cap) + " bytes");
+    }
+    out->append(buf, got);
+    if (rc == Z_OK && got == 0 && zs.avail_in == 0) {
+      inflateEnd(&zs);
+      if (why) *why = DecodeError::kBadCompressed;
+      return Status::Invalid("bad_compressed: stream ends early");
+    }
+  }
+  inflateEnd(&zs);
+  return Status::Ok();
+}
+
+Status Deflate(std::string_view in, std::string* out) {
+  uLongf n = compressBound(static_cast<uLong>(in.size()));
+  out->resize(n);
+  int rc = compress2(reinterpret_cast<Bytef*>(out->data()), &n,
+                     reinterpret_cast<const Bytef*>(in.data()), static_cast<uLong>(in.size()),
+                     Z_DEFAULT_COMPRESSION);
+  if (rc != Z_OK) return Status::Internal("deflate failed");
+  out->resize(n);
+  return Status::Ok();
+}
+
+}  // namespace sipcapd::hep

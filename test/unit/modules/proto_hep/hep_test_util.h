@@ -1,0 +1,38 @@
+// Helpers for HEP unit tests: build chunks and packets byte by byte.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+
+namespace sipcapd::hep::testing {
+
+inline std::string Be(uint64_t v, int bytes) {
+  std::string s;
+  for (int i = bytes - 1; i >= 0; --i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  return s;
+}
+inline std::string Ch(uint16_t type, const std::string& data, uint16_t vendor = 0) {
+  return Be(vendor, 2) + Be(type, 2) + Be(data.size() + 6, 2) + data;
+}
+inline std::string ChRawLen(uint16_t type, uint16_t len, const std::string& data) {
+  return Be(0, 2) + Be(type, 2) + Be(len, 2) + data;
+}
+inline std::string Hep3(std::initializer_list<std::string> chunks, const char* magic = "HEP3") {
+  std::string body;
+  for (const auto& c : chunks) body += c;
+  return std::string(magic, 4) + Be(body.size() + 6, 2) + body;
+}
+inline std::string Ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+  return std::string{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c),
+                     static_cast<char>(d)};
+}
+// The spec rev 37 example packet (113 bytes).
+inline std::string SpecVector() {
+  return Hep3({Ch(1, Be(2, 1)), Ch(2, Be(17, 1)), Ch(3, Ip4(212, 202, 0, 1)),
+               Ch(4, Ip4(82, 116, 0, 211)), Ch(7, Be(12010, 2)), Ch(8, Be(5060, 2)),
+               Ch(9, Be(1313440459, 4)), Ch(10, Be(120000, 4)), Ch(11, Be(1, 1)),
+               Ch(12, Be(228, 4)), Ch(15, "INVITE sip:bob")});
+}
+
+}  // namespace sipcapd::hep::testing
