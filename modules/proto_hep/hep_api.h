@@ -65,11 +65,14 @@ class HepContext : public MsgExtension {
 };
 
 // The HepContext of a message, or nullptr when it did not come as HEP.
+// ctx.hep is reserved to proto_hep (only HepContext is ever stored there),
+// so a static_cast is used: dynamic_cast across dlopen()ed modules with
+// hidden visibility is not reliable.
 inline HepContext* GetHepContext(MsgContext& ctx) {
-  return dynamic_cast<HepContext*>(ctx.hep.get());
+  return static_cast<HepContext*>(ctx.hep.get());
 }
 inline const HepContext* GetHepContext(const MsgContext& ctx) {
-  return dynamic_cast<const HepContext*>(ctx.hep.get());
+  return static_cast<const HepContext*>(ctx.hep.get());
 }
 
 // Payload parts and extra correlation of a traced event (OpenSIPS
