@@ -166,15 +166,43 @@ Status BatchWriter::Enqueue(int table_id, Row row) {
     }
     table = sp.cached_name;
   }
+  std::string key = std::to_string(table_id) + '\x01' + table;
+  auto it = pending_.find(key);
   if (queued_bytes_ + bytes > opts_.max_queue_bytes) {
+    // Over the memory bound: this row, with its table's pending batch, goes
+    // straight to the spool (outside the lock).
+    std::unique_ptr<Batch> b;
+    if (it != pending_.end()) {
+      b = std::move(it->second);
+      pending_.erase(it);
+      queued_bytes_ -= b->bytes;
+      queued_rows_ -= b->rows.size();
+    }
     lk.unlock();
-    // Over the memory bound: this row goes straight to the spool.
-    if (SpoolRows(table, sp.spec.columns, std::span<const Row>(&row, 1))) return Status::Ok();
+    std::vector<Row> rows;
+    if (b) rows = std::move(b->rows);
+    rows.push_back(std::move(row));
+    if (SpoolRows(table, sp.spec.columns, rows)) return Status::Ok();
+    if (rows.size() > 1) {  // put the old pending rows back: only this row is dropped
+      rows.pop_back();
+      std::lock_guard<std::mutex> relock(mu_);
+      auto& nb = pending_[key];
+      if (!nb) {
+        nb = std::make_unique<Batch>();
+        nb->spec = table_id;
+        nb->table = table;
+        nb->first = Clock::now();
+      }
+      for (auto& r : rows) {
+        queued_bytes_ += r.Bytes();
+        nb->bytes += r.Bytes();
+        ++queued_rows_;
+        nb->rows.push_back(std::move(r));
+      }
+    }
     c_.dropped_queue_full.Inc();
     return Status::Unavailable("BatchWriter: queue and spool full");
   }
-  std::string key = std::to_string(table_id) + '\x01' + table;
-  auto it = pending_.find(key);
   if (it == pending_.end()) {
     auto b = std::make_unique<Batch>();
     b->spec = table_id;
@@ -261,7 +289,8 @@ void BatchWriter::WriterLoop(int idx) {
     bool exit_now = false;
     {
       std::unique_lock<std::mutex> lk(mu_);
-      if (ready_.empty() && !stopping_) {
+      bool replay_due = conn && spool_on_ && !spool_.empty();
+      if (ready_.empty() && !stopping_ && !replay_due) {
         cv_.wait_for(lk, tick);
       }
       SealAgedLocked(stopping_);
