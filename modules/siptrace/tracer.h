@@ -1,0 +1,130 @@
+// Tracer: the siptrace module state. Holds the trace ids (each a list of
+// destinations with an on/off state), the global trace_on flag and the
+// senders, and traces one message to every destination of an id.
+//
+// Destinations:
+//   HEP, hep_id name : through a HepOut handed in by the module (proto_hep's
+//                      HepApi); an unknown name is a startup error.
+//   HEP, inline      : encoded here (hep::Encode) and queued on a UdpSender
+//                      (transport=udp), or the HepOut's ad-hoc sender.
+//   SIP              : the raw message queued on a UdpSender.
+//   DB               : a row of the sip_trace table queued on a BatchWriter
+//                      (driver service "db_driver:<scheme>").
+// Nothing on the tracing path blocks: every sender queues and drops with a
+// counter.
+//
+// Thread-safety: AddDest/Start/Stop on the main thread before/after
+// workers; Trace*, the MI setters and Describe from any thread.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/base/stats.h"
+#include "core/db/batch_writer.h"
+#include "modules/proto_hep/hep_codec.h"
+#include "modules/siptrace/trace_id.h"
+#include "modules/siptrace/trace_record.h"
+#include "modules/siptrace/udp_sender.h"
+
+namespace sipcapd::siptrace {
+
+// Traced types (sip_trace's third argument).
+enum TraceType : uint32_t { kTypeSip = 1, kTypeXlog = 2, kTypeRest = 4 };
+// Parses "sip|xlog|rest" (prefix match per token, case-insensitive);
+// unknown tokens are listed in *unknown. 0 when nothing matched.
+uint32_t ParseTypes(std::string_view text, std::string* unknown);
+
+enum class Scope { kMessage = 'm', kTransaction = 't', kDialog = 'd' };
+// Highest of the flags wins (d > t > m); spaces ignored; error otherwise.
+Result<Scope> ParseScope(std::string_view text);
+
+// How HEP packets reach a collector through proto_hep (HepApi adapter).
+class HepOut {
+ public:
+  virtual ~HepOut() = default;
+  // True if a hep_id of that name exists.
+  virtual bool HasHepId(const std::string& name) = 0;
+  // Queues a packet for a named hep_id; never blocks; false if dropped.
+  virtual bool SendTo(const std::string& hep_id, const hep::Packet& p) = 0;
+  virtual uint32_t capture_id() = 0;
+};
+
+struct TracerOptions {
+  bool trace_on = true;
+  std::optional<LocalIp> local_ip;
+  uint32_t capture_id = 1;  // used when there is no HepOut
+  std::vector<std::string> columns;  // the 14 column names, insert order
+  std::string spool_dir;    // BatchWriter spool (empty: none)
+};
+
+std::vector<std::string> DefaultColumns();
+
+struct TracerStats {
+  Stat traced_requests, traced_replies, dropped, not_traced_off, hep_encode_errors;
+};
+
+class Tracer {
+ public:
+  explicit Tracer(TracerOptions opts) : opts_(std::move(opts)) {}
+  ~Tracer();
+
+  TracerOptions& options() { return opts_; }
+  // Adds a parsed destination (exact duplicates are ignored, like OpenSIPS).
+  void AddDest(TraceDest d);
+  bool HasId(const std::string& id) const;
+  bool HasType(DestType t) const;
+
+  // Resolves hep_id names (hep may be null when no hep: id uses a name),
+  // opens DB writers (find_driver returns the Driver for a scheme) and
+  // starts senders. Errors name the offending trace id.
+  Status Start(HepOut* hep, const std::function<db::Driver*(const std::string&)>& find_driver,
+               StatsRegistry* stats);
+  void Stop();
+
+  // Traces the current message of ctx ("in") to every destination of `id`
+  // that is on, if the global flag is on. Returns 1 when traced, -1 when
+  // the id is unknown or nothing could be queued.
+  int TraceMessage(MsgContext& ctx, const std::string& id, uint32_t types,
+                   const std::string& attrs);
+  // Traces a prepared record (used by the tm/dialog hooks and tests).
+  int TraceRecordTo(const TraceRecord& r, const std::string& id, bool is_request);
+
+  // MI.
+  bool global_on() const { return global_on_.load(); }
+  void SetGlobal(bool on) { global_on_.store(on); }
+  bool SetIdState(const std::string& id, bool on);  // false: unknown id
+  struct DestView {
+    std::string id, type, uri, state;
+  };
+  std::vector<DestView> Describe(const std::string& only_id = "") const;
+
+  const TracerStats& stats() const { return stats_; }
+  // Waits until every sender and writer has drained (tests, shutdown).
+  bool WaitIdle(std::chrono::milliseconds timeout);
+
+ private:
+  struct Dest {
+    TraceDest spec;
+    std::atomic<bool> on{true};
+    std::unique_ptr<UdpSender> udp;           // SIP and inline HEP/UDP
+    std::shared_ptr<db::BatchWriter> writer;  // DB (shared per URL)
+    int table_id = -1;
+  };
+  bool SendOne(Dest& d, const TraceRecord& r, const std::optional<hep::Packet>& pkt);
+
+  TracerOptions opts_;
+  std::vector<std::unique_ptr<Dest>> dests_;  // declaration order, grouped by id
+  std::map<std::string, std::shared_ptr<db::BatchWriter>> writers_;
+  HepOut* hep_ = nullptr;
+  std::atomic<bool> global_on_{true};
+  TracerStats stats_;
+  StatsRegistry* registry_ = nullptr;
+};
+
+}  // namespace sipcapd::siptrace
