@@ -4,10 +4,12 @@
 #include "core/app/server.h"
 #include "core/mi/core_mi.h"
 #include "core/mi/mi_dispatch.h"
+#include "core/proxy/forward.h"
 
 namespace sipcapd {
 
 Status Server::RegisterCoreHooks() {
+  SIPCAPD_RETURN_IF_ERROR(proxy::RegisterProxyExports(registry_, &stats()));
   mi_ = std::make_unique<MiDispatcher>(registry_);
   SIPCAPD_RETURN_IF_ERROR(registry_.PublishService("core", kMiDispatcherService, mi_.get()));
   CoreMiHooks hooks;

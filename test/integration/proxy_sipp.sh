@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Black-box: sipcapd as a stateless proxy between a sipp UAC and a sipp UAS
+# on 127.0.0.1 over UDP and TCP: N calls complete with 0 failed, REGISTER is
+# answered by sl_send_reply, and garbage on the wire is counted (the
+# listener's statistics, logged at shutdown) and dropped while valid
+# traffic continues.
+source "$(dirname "$0")/../lib/common.sh"
+command -v sipp >/dev/null || { echo "SKIP: sipp not installed (package sip-tester)"; exit 77; }
+SIPP_DIR="$SIPCAPD_SOURCE_DIR/test/integration/sipp"
+CALLS=${PROXY_SIPP_CALLS:-50}
+
+# run_transport udp|tcp
+run_transport() {
+  local tr=$1 sipp_t=u1 extra=""
+  [ "$tr" = tcp ] && sipp_t=t1
+  local P U C R
+  P=$(free_port "$tr"); U=$(free_port "$tr"); C=$(free_port "$tr"); R=$(free_port "$tr")
+  [ "$tr" = tcp ] && extra='loadmodule "proto_tcp.so"'
+  cat > "$TMP/$tr.cfg" <<CFG
+log_level=3
+children=2
+tcp_children=2
+mpath="$SIPCAPD_MODULE_DIR"
+loadmodule "proto_udp.so"
+$extra
+loadmodule "sl.so"
+loadmodule "sipmsgops.so"
+listen=$tr:127.0.0.1:$P
+route {
+  if (is_method("REGISTER")) {
+    sl_send_reply("200", "OK");
+    exit;
+  }
+  forward("$tr:127.0.0.1:$U");
+}
+CFG
+  start_node "$TMP/$tr.cfg" "$TMP/$tr.log"
+  local node=$NODE_PID
+  WAIT_SECS=10 wait_for grep -q "started" "$TMP/$tr.log" || { cat "$TMP/$tr.log"; fail "$tr: node did not start"; }
+
+  sipp -sn uas -i 127.0.0.1 -p "$U" -t "$sipp_t" -bg >"$TMP/uas_$tr.out" 2>&1
+  local uas_pid
+  uas_pid=$(sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p' "$TMP/uas_$tr.out")
+  [ -n "$uas_pid" ] || { cat "$TMP/uas_$tr.out"; fail "$tr: sipp uas did not start"; }
+  PIDS+=("$uas_pid")
+  sleep 0.3
+
+  # Garbage first: must be counted and dropped without disturbing the calls.
+  if [ "$tr" = udp ]; then
+    send_udp "$P" "this is not SIP"
+    send_udp "$P" $'INVITE sip:x@y SIP/2.0\r\nCall-ID: no-via\r\n\r\n'
+  else
+    python3 - "$P" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+s.sendall(b"GARBAGE GARBAGE\r\nContent-Length: abc\r\n\r\n")
+try: s.recv(100)
+except Exception: pass
+s.close()
+PY
+  fi
+
+  timeout 60 sipp -sn uac "127.0.0.1:$P" -i 127.0.0.1 -p "$C" -t "$sipp_t" -m "$CALLS" -r 50 \
+      -timeout 30s -timeout_error -nostdin -trace_stat -stf "$TMP/uac_$tr.csv" \
+      >"$TMP/uac_$tr.out" 2>&1
+  local rc=$?
+  local ok
+  ok=$(grep -E "Successful call" "$TMP/uac_$tr.out" | tail -1 | awk -F'|' '{print $3}' | tr -d ' ')
+  [ "$rc" = 0 ] && [ "${ok:-0}" = "$CALLS" ] ||
+    { tail -30 "$TMP/uac_$tr.out"; tail -20 "$TMP/$tr.log"; fail "$tr: $CALLS calls: sipp rc=$rc successful=${ok:-?}"; }
+  pass "$tr: $CALLS calls through the proxy, 0 failed"
+
+  timeout 30 sipp -sf "$SIPP_DIR/register_uac.xml" "127.0.0.1:$P" -i 127.0.0.1 -p "$R" -t "$sipp_t" \
+      -m 10 -r 20 -timeout 20s -timeout_error -nostdin >"$TMP/reg_$tr.out" 2>&1 ||
+    { tail -30 "$TMP/reg_$tr.out"; fail "$tr: REGISTER not answered by sl_send_reply"; }
+  pass "$tr: 10 REGISTERs answered 200 by sl_send_reply"
+
+  kill "$uas_pid" 2>/dev/null
+  stop_node "$node" || fail "$tr: node exit code $?"
+  if [ "$tr" = udp ]; then
+    grep -Eq "received [0-9]+, bad 2," "$TMP/$tr.log" || { tail "$TMP/$tr.log"; fail "udp: bad messages not counted"; }
+  else
+    grep -Eq "garbage_closed [1-9]" "$TMP/$tr.log" || { tail "$TMP/$tr.log"; fail "tcp: garbage peer not counted"; }
+  fi
+  pass "$tr: bad SIP counted and dropped: $(grep -Eo '(bad [0-9]+|garbage_closed [0-9]+)' "$TMP/$tr.log" | head -1)"
+}
+
+run_transport udp
+if [ -f "$SIPCAPD_MODULE_DIR/proto_tcp.so" ]; then
+  run_transport tcp
+else
+  fail "proto_tcp.so not built"
+fi
