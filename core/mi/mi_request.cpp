@@ -50,23 +50,6 @@ size_t ScanQuoted(std::string_view text, std::string* out) {
   return std::string_view::npos;
 }
 
-// The value part of an argument line (after an optional "name::").
-std::string_view ValuePart(std::string_view trimmed_line) {
-  std::string_view name, value;
-  if (SplitNamed(trimmed_line, &name, &value)) return value;
-  return trimmed_line;
-}
-
-// Updates the "inside a quoted value" state for one more line.
-bool QuoteStateAfter(std::string_view line, bool in_quote) {
-  if (!in_quote) {
-    std::string_view v = ValuePart(Trim(line));
-    if (v.empty() || v.front() != '"') return false;
-    return ScanQuoted(v.substr(1), nullptr) == std::string_view::npos;
-  }
-  return ScanQuoted(line, nullptr) == std::string_view::npos;
-}
-
 FrameResult Malformed(size_t consumed, std::string error) {
   FrameResult r;
   r.state = FrameState::kMalformed;
@@ -168,7 +151,6 @@ FrameResult NextFifoRequest(std::string_view buf) {
   r.frame.reply_fifo = std::string(reply);
   r.header_ok = reply.empty() || ValidReplyFifoName(reply);
 
-  bool in_quote = false;
   size_t p = nl + 1;
   while (true) {
     size_t e = s.find('\n', p);
@@ -180,12 +162,11 @@ FrameResult NextFifoRequest(std::string_view buf) {
       return r;
     }
     std::string_view line = s.substr(p, e - p);
-    if (!in_quote && Trim(line).empty()) {
+    if (Trim(line).empty()) {
       r.frame.body = std::string(s.substr(nl + 1, p - (nl + 1)));
       r.consumed = skip + e + 1;
       break;
     }
-    in_quote = QuoteStateAfter(line, in_quote);
     p = e + 1;
   }
   if (!r.header_ok) {

@@ -57,6 +57,8 @@ bool ValidReplyFifoName(std::string_view name);
 
 // Parses the argument lines of a 2.x text request. Each line is a node:
 //   [name::] value   |   [name::] "quoted value" (may span lines, \" escapes)
+// An empty line always ends a request, also inside a quoted value (so a
+// client that never closes its quote cannot swallow later requests).
 // `name:: value` is a named parameter, anything else a positional one
 // (trimmed). Error: unterminated quote, empty name before "::".
 Result<MiParams> ParseTextArgs(std::string_view lines);

@@ -44,15 +44,22 @@ TEST(FifoFrame, CrLfAndEmptyReplyName) {
   EXPECT_EQ(r.frame.reply_fifo, "");
 }
 
-TEST(FifoFrame, QuotedValueMaySpanAnEmptyLine) {
-  std::string buf = ":cmd:r\n\"first\n\nlast\"\n\n";
+TEST(FifoFrame, QuotedValueSpansLinesButAnEmptyLineEndsTheRequest) {
+  std::string buf = ":cmd:r\n\"first\nlast\"\n\n";
   FrameResult r = NextFifoRequest(buf);
   ASSERT_EQ(r.state, FrameState::kComplete);
   EXPECT_EQ(r.consumed, buf.size());
   Result<MiParams> p = ParseTextArgs(r.frame.body);
   ASSERT_TRUE(p.ok()) << p.status().message();
   ASSERT_EQ(p->positional.size(), 1u);
-  EXPECT_EQ(p->positional[0], "first\n\nlast");
+  EXPECT_EQ(p->positional[0], "first\nlast");
+
+  std::string open_quote = ":cmd:r\n\"never closed\n\n:which:x\n\n";
+  r = NextFifoRequest(open_quote);
+  ASSERT_EQ(r.state, FrameState::kComplete);
+  EXPECT_EQ(r.frame.body, "\"never closed\n");
+  EXPECT_FALSE(ParseTextArgs(r.frame.body).ok());
+  EXPECT_EQ(NextFifoRequest(std::string_view(open_quote).substr(r.consumed)).frame.command, "which");
 }
 
 TEST(FifoFrame, JsonRequest) {
