@@ -9,6 +9,7 @@
 #include "core/base/log.h"
 #include "core/db/driver.h"
 #include "core/module/module_api.h"
+#include "modules/siptrace/hep_api_out.h"
 #include "modules/siptrace/siptrace_mi.h"
 #include "modules/siptrace/tracer.h"
 
@@ -24,12 +25,16 @@ struct State {
   std::string local_ip;
   std::vector<std::string> columns = DefaultColumns();
   std::atomic<bool> needs_tm{false}, needs_dialog{false};
+  std::unique_ptr<HepApiOut> hep_out;
   ModuleExports* exports = nullptr;  // for dependencies added by trace_id
 };
 
 void AddDep(ModuleExports* e, const std::string& mod) {
-  for (const auto& d : e->deps)
-    if (d.module == mod) return;
+  for (auto& d : e->deps)
+    if (d.module == mod) {
+      d.required = true;
+      return;
+    }
   e->deps.push_back({mod, true});
 }
 
@@ -115,12 +120,14 @@ Status Init(State* s, Registrar& reg) {
     if (!warning.empty()) LOG_WARN("siptrace", "%s", warning.c_str());
     o.local_ip = *l;
   }
-  // proto_hep's HepApi is not published yet: hep:<hep_id> trace ids fail
-  // at startup with a clear message; inline 2.2 HEP/UDP ids work.
+  // With proto_hep loaded every HEP packet goes through its HepApi; without
+  // it hep:<hep_id> ids fail here and inline HEP/UDP ids use our sender.
+  if (auto* api = reg.Service<hep::HepApi>(hep::kHepApiName))
+    s->hep_out = std::make_unique<HepApiOut>(api);
   auto find_driver = [&reg](const std::string& scheme) {
     return reg.Service<db::Driver>(db::DriverServiceName(scheme));
   };
-  return s->tracer.Start(nullptr, find_driver, &reg.stats());
+  return s->tracer.Start(s->hep_out.get(), find_driver, &reg.stats());
 }
 
 ModuleExports* Create() {
@@ -129,6 +136,9 @@ ModuleExports* Create() {
   auto* e = new ModuleExports;
   st->exports = e;
   e->name = "siptrace";
+  // proto_hep first when loaded (HEP through HepApi); required as soon as a
+  // trace_id names a hep_id; db_<scheme> required by DB trace ids.
+  e->deps.push_back({"proto_hep", false});
   e->state = s;
 
   e->params.push_back({"trace_id", ParamType::kStr, true,

@@ -117,6 +117,8 @@ Status Tracer::Start(HepOut* hep, const std::function<db::Driver*(const std::str
                                    " needs module proto_hep (HepApi/1 service not found)");
           if (!hep->HasHepId(s.hep_id))
             return Status::NotFound("trace_id [" + s.id + "]: unknown hep_id '" + s.hep_id + "'");
+        } else if (hep) {
+          SIPCAPD_RETURN_IF_ERROR(hep->AddInline(s));
         } else {
           if (s.transport != "udp")
             return Status::Unsupported("trace_id [" + s.id +
@@ -186,6 +188,7 @@ bool Tracer::SendOne(Dest& d, const TraceRecord& r, const std::optional<hep::Pac
         return false;
       }
       if (!s.hep_id.empty()) return hep_ && hep_->SendTo(s.hep_id, *pkt);
+      if (hep_) return hep_->SendInline(s, *pkt);
       if (!d.udp) return false;
       std::string wire;
       if (!hep::Encode(*pkt, s.hep_version, &wire).ok()) {
@@ -255,6 +258,10 @@ std::vector<Tracer::DestView> Tracer::Describe(const std::string& only_id) const
   for (const auto& d : dests_) {
     if (!only_id.empty() && d->spec.id != only_id) continue;
     std::string uri = d->spec.MiUri();
+    if (d->spec.type == DestType::kHep && !d->spec.hep_id.empty() && hep_) {
+      std::string u = hep_->HepIdUri(d->spec.hep_id);
+      if (!u.empty()) uri = u;
+    }
     if (d->spec.type == DestType::kDb) {
       auto u = db::ParseUrl(d->spec.db_url);
       if (u.ok()) uri = u->Redacted();

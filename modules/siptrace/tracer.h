@@ -53,6 +53,11 @@ class HepOut {
   // Queues a packet for a named hep_id; never blocks; false if dropped.
   virtual bool SendTo(const std::string& hep_id, const hep::Packet& p) = 0;
   virtual uint32_t capture_id() = 0;
+  // "ip:port" of a hep_id (the MI uri attribute).
+  virtual std::string HepIdUri(const std::string& name) = 0;
+  // Inline (2.2 form) destinations as ad-hoc proto_hep destinations.
+  virtual Status AddInline(const TraceDest& d) = 0;
+  virtual bool SendInline(const TraceDest& d, const hep::Packet& p) = 0;
 };
 
 struct TracerOptions {

@@ -1,0 +1,41 @@
+#include "modules/siptrace/hep_api_out.h"
+
+namespace sipcapd::siptrace {
+
+bool HepApiOut::HasHepId(const std::string& name) {
+  return api_->FindDestination(name) != nullptr;
+}
+
+bool HepApiOut::SendTo(const std::string& hep_id, const hep::Packet& p) {
+  return api_->Send(hep_id, p).ok();
+}
+
+std::string HepApiOut::HepIdUri(const std::string& name) {
+  const hep::Destination* d = api_->FindDestination(name);
+  if (!d) return "";
+  bool v6 = d->host.find(':') != std::string::npos;
+  return (v6 ? "[" + d->host + "]" : d->host) + ":" + std::to_string(d->port);
+}
+
+std::string HepApiOut::InlineSpec(const TraceDest& d) {
+  bool v6 = d.host.find(':') != std::string::npos;
+  return (v6 ? "[" + d.host + "]" : d.host) + ":" + std::to_string(d.port) +
+         ";transport=" + d.transport + ";version=" + std::to_string(d.hep_version);
+}
+
+Status HepApiOut::AddInline(const TraceDest& d) {
+  std::string spec = InlineSpec(d);
+  if (inline_.count(spec)) return Status::Ok();
+  auto dest = api_->ParseDestination(spec);
+  if (!dest.ok())
+    return Status::Invalid("trace_id [" + d.id + "]: " + dest.status().message());
+  inline_.emplace(spec, std::move(dest).value());
+  return Status::Ok();
+}
+
+bool HepApiOut::SendInline(const TraceDest& d, const hep::Packet& p) {
+  auto it = inline_.find(InlineSpec(d));
+  return it != inline_.end() && api_->SendTo(it->second, p).ok();
+}
+
+}  // namespace sipcapd::siptrace
