@@ -1,0 +1,35 @@
+// One TCP connection of the SIP listener. The input buffer and timers are
+// touched only by the reactor thread; writers serialise on write_mu. The fd
+// is closed when the last reference goes (senders may hold one briefly).
+#pragma once
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "core/net/address.h"
+
+namespace sipcapd::proto_tcp {
+
+struct TcpConn {
+  using Clock = std::chrono::steady_clock;
+  ~TcpConn() {
+    if (fd >= 0) ::close(fd);
+  }
+  int fd = -1;
+  uint64_t id = 0;
+  SockAddr peer;
+  bool accepted = false;
+  std::string in;
+  Clock::time_point last_activity = Clock::now();
+  Clock::time_point partial_since{};  // start of an incomplete message
+  bool partial = false;
+  std::atomic<bool> closed{false};
+  std::mutex write_mu;
+};
+
+}  // namespace sipcapd::proto_tcp
