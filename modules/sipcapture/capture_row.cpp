@@ -1,0 +1,212 @@
+#include "modules/sipcapture/capture_row.h"
+
+#include <cstdlib>
+
+#include "core/sip/msg_helpers.h"
+
+namespace sipcapd::sipcapture {
+namespace {
+
+using db::Value;
+
+std::string S(std::string_view v) { return std::string(v); }
+
+// Value of the first header with this name (any case), trimmed.
+std::string_view Hdr(const sip::Message* m, std::string_view name) {
+  if (!m) return {};
+  const sip::Header* h = m->FindByName(name);
+  return h ? h->value : std::string_view();
+}
+
+// Addresses for the row: inner (HEP chunks) or the receive info.
+struct Addrs {
+  std::string src_ip, dst_ip;
+  int src_port = 0, dst_port = 0;
+  int proto = 0, family = 0;
+};
+
+int FamilyOf(const IpAddr& a) { return a.family == AF_INET6 ? 10 : a.family == AF_INET ? 2 : 0; }
+
+Addrs AddrsOf(const SipCaptureInput& in) {
+  Addrs a;
+  if (in.hep && in.hep->pkt) {
+    const hep::Packet& p = *in.hep->pkt;
+    a.src_ip = p.src_ip.is_set() ? p.src_ip.ToString() : "";
+    a.dst_ip = p.dst_ip.is_set() ? p.dst_ip.ToString() : "";
+    a.src_port = p.src_port;
+    a.dst_port = p.dst_port;
+    a.proto = p.ip_proto;
+    a.family = p.family ? p.family : FamilyOf(p.src_ip);
+  } else if (in.rcv) {
+    a.src_ip = in.rcv->src.ip.is_set() ? in.rcv->src.ip.ToString() : "";
+    a.dst_ip = in.rcv->dst.ip.is_set() ? in.rcv->dst.ip.ToString() : "";
+    a.src_port = in.rcv->src.port;
+    a.dst_port = in.rcv->dst.port;
+    // IPPROTO numbers, like the HEP rows (OpenSIPS stores its internal
+    // PROTO_* here for non-HEP messages; documented difference).
+    switch (in.rcv->proto) {
+      case Proto::kUdp: a.proto = 17; break;
+      case Proto::kTcp: case Proto::kWs: a.proto = 6; break;
+      case Proto::kTls: case Proto::kWss: a.proto = 22; break;
+      case Proto::kSctp: a.proto = 132; break;
+      default: a.proto = 0;
+    }
+    a.family = FamilyOf(in.rcv->src.ip);
+  }
+  return a;
+}
+
+}  // namespace
+
+int64_t CaptureTimeUs(const HepView* hep, int64_t now_us) {
+  if (hep && hep->pkt && hep->version >= 2) {
+    const hep::Packet& p = *hep->pkt;
+    if (p.ts_sec != 0) return p.TimestampUs();
+  }
+  return now_us;
+}
+
+std::string NodeName(const Config& cfg, const HepView* hep) {
+  if (hep && hep->pkt && hep->version >= 2)
+    return cfg.capture_node + ":" + std::to_string(hep->pkt->capture_id);
+  return cfg.capture_node;
+}
+
+std::vector<std::string> SipColumns(const SipColumnNames& c) {
+  return {c.date, c.micro_ts, c.method, c.reply_reason, c.ruri, c.ruri_user, c.from_user,
+          c.from_tag, c.to_user, c.to_tag, c.pid_user, c.contact_user, c.auth_user, c.callid,
+          c.callid_aleg, c.via_1, c.via_1_branch, c.cseq, c.diversion, c.reason,
+          c.content_type, c.authorization, c.user_agent, c.source_ip, c.source_port,
+          c.destination_ip, c.destination_port, c.contact_ip, c.contact_port,
+          c.originator_ip, c.originator_port, c.proto, c.family, c.rtp_stat, c.type, c.node,
+          "correlation_id", "from_domain", "to_domain", "ruri_domain", c.msg,
+          "custom_field1", "custom_field2", "custom_field3"};
+}
+
+db::Row BuildSipRow(const Config& cfg, const SipCaptureInput& in) {
+  const sip::Message* m = in.msg && in.msg->first_line_ok() ? in.msg : nullptr;
+  db::Row row;
+  row.time_us = CaptureTimeUs(in.hep, in.now_us);
+  auto& v = row.values;
+  v.reserve(44);
+  bool req = m && m->is_request();
+  bool rep = m && m->is_reply();
+
+  v.push_back(Value::DateTime(row.time_us));
+  v.push_back(Value::BigInt(row.time_us));
+  v.push_back(Value::String(req ? S(m->method()) : rep ? std::to_string(m->status_code()) : ""));
+  v.push_back(Value::String(rep ? S(m->reason()) : ""));
+  v.push_back(Value::String(req ? S(m->ruri()) : ""));
+  v.push_back(Value::String(req ? S(sip::RuriUser(*m)) : ""));
+  v.push_back(Value::String(m ? S(sip::FromUser(*m)) : ""));
+  v.push_back(Value::String(m ? S(sip::FromTag(*m)) : ""));
+  v.push_back(Value::String(m ? S(sip::ToUser(*m)) : ""));
+  v.push_back(Value::String(m ? S(sip::ToTag(*m)) : ""));
+  v.push_back(Value::String(m ? S(sip::PaiUser(*m)) : ""));
+  v.push_back(Value::String(m ? S(sip::ContactUser(*m)) : ""));
+  v.push_back(Value::String(m ? S(sip::AuthUser(*m)) : ""));
+  v.push_back(Value::String(m ? S(sip::CallId(*m)) : ""));
+  v.push_back(Value::String(S(Hdr(m, "X-CID"))));
+  const sip::Header* via = m ? m->Find(sip::HeaderType::kVia) : nullptr;
+  v.push_back(Value::String(via ? S(via->value) : ""));
+  v.push_back(Value::String(m ? S(sip::ViaBranch(*m)) : ""));
+  v.push_back(Value::String(m ? S(sip::CSeqText(*m)) : ""));
+  v.push_back(Value::String(m ? S(sip::DiversionUser(*m)) : ""));
+  v.push_back(Value::String(m ? S(sip::ReasonText(*m)) : ""));
+  v.push_back(Value::String(m ? S(sip::ContentTypeText(*m)) : ""));
+  // auth: the whole Proxy-Authorization (preferred) or Authorization body.
+  std::string_view auth = Hdr(m, "Proxy-Authorization");
+  if (auth.empty()) auth = Hdr(m, "Authorization");
+  v.push_back(Value::String(S(auth)));
+  v.push_back(Value::String(m ? S(sip::UserAgent(*m)) : ""));
+  Addrs a = AddrsOf(in);
+  v.push_back(Value::String(a.src_ip));
+  v.push_back(Value::Int(a.src_port));
+  v.push_back(Value::String(a.dst_ip));
+  v.push_back(Value::Int(a.dst_port));
+  v.push_back(Value::String(m ? S(sip::ContactHost(*m)) : ""));
+  v.push_back(Value::Int(m ? sip::ContactPort(*m) : 0));
+  // X-OIP: "ip[:port]" (the buffer is left untouched, unlike OpenSIPS).
+  std::string_view oip = Hdr(m, "X-OIP");
+  std::string_view oip_ip = oip;
+  int oip_port = 0;
+  size_t colon = oip.rfind(':');
+  if (colon != std::string_view::npos && oip.find(':') == colon) {
+    oip_ip = oip.substr(0, colon);
+    oip_port = std::atoi(std::string(oip.substr(colon + 1)).c_str());
+  }
+  v.push_back(Value::String(S(oip_ip)));
+  v.push_back(Value::Int(oip_port));
+  v.push_back(Value::Int(a.proto));
+  v.push_back(Value::Int(a.family));
+  std::string_view rtp = Hdr(m, "X-RTP-Stat");
+  if (rtp.empty()) rtp = Hdr(m, "P-RTP-Stat");
+  v.push_back(Value::String(S(rtp)));
+  v.push_back(Value::Int(req ? 1 : rep ? 2 : 0));
+  v.push_back(Value::String(NodeName(cfg, in.hep)));
+  std::string corr;
+  if (in.hep && in.hep->pkt && in.hep->version == 3) {
+    const hep::Packet& p = *in.hep->pkt;
+    if (p.Has(hep::kChunkCorrelationId)) {
+      corr = p.correlation_id;
+    } else if (const hep::Chunk* c = p.FindExtra(0, hep::kChunkExtraCorrelation)) {
+      corr = c->data;
+    }
+  }
+  v.push_back(Value::String(corr));
+  v.push_back(Value::String(m ? S(sip::FromDomain(*m)) : ""));
+  v.push_back(Value::String(m ? S(sip::ToDomain(*m)) : ""));
+  v.push_back(Value::String(req ? S(sip::RuriDomain(*m)) : ""));
+  v.push_back(Value::Blob(std::string(in.payload)));
+  for (const auto& cf : in.custom) v.push_back(Value::String(cf));
+  return row;
+}
+
+std::vector<std::string> ReportColumns() {
+  return {"date", "micro_ts", "correlation_id", "source_ip", "source_port", "destination_ip",
+          "destination_port", "proto", "family", "type", "node", "msg"};
+}
+
+db::Row BuildReportRow(const Config& cfg, const HepView& hep, std::string_view correlation_id,
+                       int proto_type, int64_t now_us) {
+  const hep::Packet& p = *hep.pkt;
+  db::Row row;
+  row.time_us = CaptureTimeUs(&hep, now_us);
+  auto& v = row.values;
+  v.push_back(Value::DateTime(row.time_us));
+  v.push_back(Value::BigInt(row.time_us));
+  v.push_back(Value::String(std::string(correlation_id)));
+  v.push_back(Value::String(p.src_ip.is_set() ? p.src_ip.ToString() : ""));
+  v.push_back(Value::Int(p.src_port));
+  v.push_back(Value::String(p.dst_ip.is_set() ? p.dst_ip.ToString() : ""));
+  v.push_back(Value::Int(p.dst_port));
+  v.push_back(Value::Int(p.ip_proto));
+  v.push_back(Value::Int(p.family ? p.family : FamilyOf(p.src_ip)));
+  int type = proto_type >= 0 ? proto_type : hep.version == 3 ? p.proto_type : 1;
+  v.push_back(Value::Int(type));
+  v.push_back(Value::String(NodeName(cfg, &hep)));
+  v.push_back(Value::Blob(p.payload));
+  return row;
+}
+
+NonSipKind ClassifyNonSip(uint8_t proto_type) {
+  switch (proto_type) {
+    case hep::kProtoRtcpJson: case hep::kProtoRtcpPion: return NonSipKind::kRtcp;
+    case hep::kProtoLog: return NonSipKind::kLogs;
+    default: return NonSipKind::kReport;
+  }
+}
+
+bool LooksLikeSip(const hep::Packet& p) {
+  if (p.version < 3) return true;  // v1/v2 carry SIP only
+  if (p.proto_type == hep::kProtoSip) return true;
+  if (p.Has(hep::kChunkProtoType) && p.proto_type != 0) return false;
+  // No (or reserved) proto type: SIP if the first line says so.
+  std::string_view s = p.payload;
+  size_t eol = s.find("\r\n");
+  std::string_view line = s.substr(0, eol == std::string_view::npos ? s.size() : eol);
+  return line.rfind("SIP/2.0 ", 0) == 0 ||
+         (line.size() > 8 && line.substr(line.size() - 8) == " SIP/2.0");
+}
+
+}  // namespace sipcapd::sipcapture

@@ -1,0 +1,47 @@
+// CaptureStore: sipcapture's tables on one BatchWriter. Table patterns are
+// registered while the cfg is compiled (function fixups) and at init; Start()
+// creates the template tables (create_tables) and starts the writer.
+// Thread-safety: Add*/Start/Stop on the main thread; Enqueue* from any
+// thread after Start().
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/base/stats.h"
+#include "core/db/batch_writer.h"
+#include "core/db/driver.h"
+#include "modules/sipcapture/capture_config.h"
+#include "modules/sipcapture/capture_schema.h"
+
+namespace sipcapd::sipcapture {
+
+class CaptureStore {
+ public:
+  // Remembers a table pattern (validated now so a bad one is a cfg error).
+  Status Declare(TableKind kind, const std::string& pattern);
+  // Connects the BatchWriter for `url` with `driver`, creates the template
+  // tables when cfg.create_tables, registers every declared pattern.
+  Status Start(const Config& cfg, db::Driver* driver, const db::Url& url,
+               const std::string& work_dir, StatsRegistry* stats);
+  void Stop();
+  bool started() const { return writer_ != nullptr; }
+  // kUnavailable when dropped (queue and spool full) or not started.
+  Status Enqueue(TableKind kind, const std::string& pattern, db::Row row);
+  db::BatchWriter* writer() { return writer_.get(); }
+
+ private:
+  struct Key {
+    TableKind kind;
+    std::string pattern;
+    bool operator<(const Key& o) const {
+      return kind != o.kind ? kind < o.kind : pattern < o.pattern;
+    }
+  };
+  std::map<Key, int> ids_;  // frozen after Start()
+  std::unique_ptr<db::BatchWriter> writer_;
+};
+
+}  // namespace sipcapd::sipcapture
