@@ -4,6 +4,7 @@
 // trace_record.cpp, udp_sender.cpp and siptrace_mi.cpp; this file holds
 // the adapters and the export table.
 #include <atomic>
+#include <filesystem>
 #include <memory>
 
 #include "core/base/log.h"
@@ -29,19 +30,21 @@ struct State {
   ModuleExports* exports = nullptr;  // for dependencies added by trace_id
 };
 
-void AddDep(ModuleExports* e, const std::string& mod) {
+void AddDep(ModuleExports* e, const std::string& mod, bool required = true) {
   for (auto& d : e->deps)
     if (d.module == mod) {
-      d.required = true;
+      d.required = d.required || required;
       return;
     }
-  e->deps.push_back({mod, true});
+  e->deps.push_back({mod, required});
 }
 
 Status SetTraceId(State* s, const Value& v) {
   auto d = ParseTraceId(v.str_value());
   if (!d.ok()) return d.status();
-  if (d->type == DestType::kHep && !d->hep_id.empty()) AddDep(s->exports, "proto_hep");
+  // HEP ids: proto_hep initialised first when loaded (packets through its
+  // HepApi); required when a hep_id is named.
+  if (d->type == DestType::kHep) AddDep(s->exports, "proto_hep", !d->hep_id.empty());
   if (d->type == DestType::kDb) {
     auto colon = d->db_url.find("://");
     AddDep(s->exports, "db_" + d->db_url.substr(0, colon));
@@ -112,7 +115,16 @@ Status Init(State* s, Registrar& reg) {
   TracerOptions& o = s->tracer.options();
   o.trace_on = s->trace_on != 0;
   o.columns = s->columns;
-  if (!reg.config().work_dir.empty()) o.spool_dir = reg.config().work_dir + "/siptrace_spool";
+  if (!reg.config().work_dir.empty()) {
+    std::error_code ec;
+    std::string dir = reg.config().work_dir + "/siptrace_spool";
+    std::filesystem::create_directories(dir, ec);
+    if (ec)
+      LOG_WARN("siptrace", "no DB spool (cannot create %s: %s): rows are dropped while the DB is down",
+               dir.c_str(), ec.message().c_str());
+    else
+      o.spool_dir = dir;
+  }
   if (!s->local_ip.empty()) {
     std::string warning;
     auto l = ParseLocalIp(s->local_ip, &warning);
@@ -136,9 +148,6 @@ ModuleExports* Create() {
   auto* e = new ModuleExports;
   st->exports = e;
   e->name = "siptrace";
-  // proto_hep first when loaded (HEP through HepApi); required as soon as a
-  // trace_id names a hep_id; db_<scheme> required by DB trace ids.
-  e->deps.push_back({"proto_hep", false});
   e->state = s;
 
   e->params.push_back({"trace_id", ParamType::kStr, true,
