@@ -1,5 +1,8 @@
 #include "modules/sipcapture/capture_store.h"
 
+#include <filesystem>
+#include <system_error>
+
 #include "core/base/log.h"
 #include "core/db/table_pattern.h"
 #include "modules/sipcapture/capture_row.h"
@@ -52,6 +55,9 @@ Status CaptureStore::Start(const Config& cfg, db::Driver* driver, const db::Url&
   int cap = driver->capabilities().max_connections;
   o.max_async_queries = cap > 0 && maxq > cap ? cap : maxq;
   o.spool_dir = cfg.spool_dir.empty() ? work_dir + "/spool" : cfg.spool_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(o.spool_dir, ec);
+  if (ec) return Status::Unavailable("spool dir " + o.spool_dir + ": " + ec.message());
   writer_ = std::make_unique<db::BatchWriter>(driver, url, o, stats);
   for (auto& [k, id] : ids_) {
     db::TableSpec spec;
