@@ -1,0 +1,106 @@
+// link: siptrace_logic
+// siptrace through proto_hep's HepApi/1 (a fake implementing the service
+// contract): named hep_ids, unknown names, inline ids as ad-hoc
+// destinations, capture id, MI uri, drops counted.
+#include <gtest/gtest.h>
+
+#include "modules/siptrace/hep_api_out.h"
+#include "modules/siptrace/siptrace_mi.h"
+
+namespace sipcapd::siptrace {
+namespace {
+
+class FakeHepApi : public hep::HepApi {
+ public:
+  void RegisterReceiveCallback(ReceiveCallback) override {}
+  const hep::Destination* FindDestination(std::string_view name) const override {
+    return name == dest.name ? &dest : nullptr;
+  }
+  Result<hep::Destination> ParseDestination(std::string_view text) const override {
+    return hep::ParseHepId(text, false);
+  }
+  hep::Packet BuildPacket(const MsgContext&, uint8_t) const override { return {}; }
+  void Encapsulate(hep::Packet*, const hep::KeyValues&, const hep::KeyValues&) const override {}
+  Status Send(const std::string& name, const hep::Packet& p) override {
+    if (full) return Status::Unavailable("queue full");
+    sent.push_back({name, p});
+    return Status::Ok();
+  }
+  Status SendTo(const hep::Destination& d, const hep::Packet& p) override {
+    sent.push_back({d.Key(), p});
+    return Status::Ok();
+  }
+  Status SendRaw(const hep::Destination&, std::string) override { return Status::Ok(); }
+  int homer_version() const override { return 5; }
+  const std::string& homer5_delim() const override { return delim; }
+  uint32_t capture_id() const override { return 2001; }
+
+  hep::Destination dest{"hd", "10.9.8.7", 9061, hep::Transport::kUdp, 3, ""};
+  std::vector<std::pair<std::string, hep::Packet>> sent;
+  bool full = false;
+  std::string delim = ":";
+};
+
+MsgContext Ctx() {
+  MsgContext ctx;
+  ctx.buf = "OPTIONS sip:x@y SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.5:5070;branch=z9hG4bK-1\r\n"
+            "From: <sip:a@y>;tag=1\r\nTo: <sip:x@y>\r\nCall-ID: cid-77\r\nCSeq: 1 OPTIONS\r\n"
+            "Content-Length: 0\r\n\r\n";
+  ctx.rcv.proto = Proto::kTcp;
+  ctx.rcv.src = SockAddr{*IpAddr::Parse("10.0.0.5"), 5070};
+  ctx.rcv.dst = SockAddr{*IpAddr::Parse("10.0.0.1"), 5060};
+  return ctx;
+}
+
+TracerOptions Opts() {
+  TracerOptions o;
+  o.columns = DefaultColumns();
+  return o;
+}
+
+TEST(HepApiOutTest, NamedAndInlineDestinations) {
+  FakeHepApi api;
+  HepApiOut out(&api);
+  Tracer t(Opts());
+  t.AddDest(*ParseTraceId("[tid]hep:hd"));
+  t.AddDest(*ParseTraceId("[tid]uri=hep:10.1.1.1:7000;version=3;transport=tcp"));
+  ASSERT_TRUE(t.Start(&out, nullptr, nullptr).ok());
+  MsgContext ctx = Ctx();
+  ASSERT_EQ(t.TraceMessage(ctx, "tid", kTypeSip, ""), 1);
+  ASSERT_EQ(api.sent.size(), 2u);
+  EXPECT_EQ(api.sent[0].first, "hd");
+  EXPECT_NE(api.sent[1].first.find("10.1.1.1:7000"), std::string::npos) << api.sent[1].first;
+  const hep::Packet& p = api.sent[0].second;
+  EXPECT_EQ(p.correlation_id, "cid-77");
+  EXPECT_EQ(p.capture_id, 2001u);
+  EXPECT_EQ(p.ip_proto, hep::kIpProtoTcp);
+  EXPECT_EQ(p.src_ip.ToString(), "10.0.0.5");
+  EXPECT_EQ(p.dst_ip.ToString(), "10.0.0.1");
+  EXPECT_EQ(p.src_port, 5070);
+  EXPECT_EQ(p.dst_port, 5060);
+
+  MiParams none;
+  auto r = MiSipTrace(t, none);
+  ASSERT_EQ(r.code, 200);
+  auto d = t.Describe("tid");
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].uri, "10.9.8.7:9061");  // the hep_id's address, as OpenSIPS
+  EXPECT_EQ(d[1].uri, "10.1.1.1:7000");
+
+  api.full = true;  // proto_hep queue full: dropped and counted, -1 only if all fail
+  EXPECT_EQ(t.TraceMessage(ctx, "tid", kTypeSip, ""), 1);
+  EXPECT_EQ(t.stats().dropped.Get(), 1);
+}
+
+TEST(HepApiOutTest, UnknownHepIdIsAStartupError) {
+  FakeHepApi api;
+  HepApiOut out(&api);
+  Tracer t(Opts());
+  t.AddDest(*ParseTraceId("[tid]hep:nosuch"));
+  Status st = t.Start(&out, nullptr, nullptr);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("unknown hep_id 'nosuch'"), std::string::npos) << st.message();
+}
+
+}  // namespace
+}  // namespace sipcapd::siptrace
