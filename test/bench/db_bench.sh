@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Storage benchmark: BatchWriter into MariaDB (HOMER 5 sip_capture) vs the
+# mysql client loading the same rows as 1000-row INSERTs, in the same run,
+# plus BatchWriter into SQLite. Usage:
+#   test/bench/db_bench.sh [build_dir] [rows]
+# Uses MYSQL_TEST_URL's server (or starts scripts/test-mariadb.sh).
+set -euo pipefail
+SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BUILD="${1:-${SIPCAPD_BUILD_DIR:-$SRC/build}}"
+ROWS="${2:-200000}"
+BIN="$BUILD/bench/db_storage_bench"
+[[ -x "$BIN" ]] || { echo "db_bench: $BIN not built" >&2; exit 1; }
+if [[ -z "${MYSQL_TEST_URL:-}" ]]; then
+  "$SRC/scripts/test-mariadb.sh" start
+  MYSQL_TEST_URL=$("$SRC/scripts/test-mariadb.sh" url)
+fi
+BASE="${MYSQL_TEST_URL%/*}"
+URL="$BASE/sipcapd_bench"
+TMP=$(mktemp -d /tmp/sipcapd_dbbench.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+# Parse user/pass/host/port for the client.
+rest="${URL#mysql://}"; cred="${rest%@*}"; hp="${rest##*@}"; hp="${hp%%/*}"
+MUSER="${cred%%:*}"; MPASS="${cred#*:}"; MHOST="${hp%%:*}"; MPORT="${hp##*:}"
+client() { mariadb --no-defaults -u"$MUSER" -p"$MPASS" -h"$MHOST" -P"$MPORT" "$@"; }
+
+fresh() {
+  "$SRC/scripts/sipcapd-dbctl" drop "$URL" >/dev/null
+  "$SRC/scripts/sipcapd-dbctl" create "$URL" >/dev/null
+}
+
+fresh
+out=$("$BIN" mysql "$URL" "$ROWS" "$TMP/rows.sql")
+echo "$out"
+bw=$(echo "$out" | awk '/^mysql_batchwriter/ {print $4}')
+fresh
+t0=$(date +%s.%N)
+client sipcapd_bench < "$TMP/rows.sql"
+t1=$(date +%s.%N)
+n=$(client -N sipcapd_bench -e "SELECT COUNT(*) FROM sip_capture")
+[[ "$n" == "$ROWS" ]] || { echo "db_bench: mysql client stored $n of $ROWS" >&2; exit 1; }
+cl=$(awk -v r="$ROWS" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", r / (b - a)}')
+echo "mysql_client_1000row_inserts $ROWS $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}') $cl"
+ratio=$(awk -v a="$bw" -v b="$cl" 'BEGIN {printf "%.2f", a / b}')
+echo "ratio batchwriter/mysql_client = $ratio (target >= 0.8)"
+"$SRC/scripts/sipcapd-dbctl" drop "$URL" >/dev/null
+
+rm -f "$TMP/bench.db"
+"$SRC/scripts/sipcapd-dbctl" create "sqlite://$TMP/bench.db" >/dev/null
+"$BIN" sqlite "$TMP/bench.db" "$ROWS" | tee "$TMP/sq.txt"
+awk '/^sqlite_batchwriter/ {printf "sqlite rows/s = %s (target >= 100000)\n", $4}' "$TMP/sq.txt"
