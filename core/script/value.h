@@ -47,7 +47,7 @@ class Value {
     }
   }
   // Integer form: ints as is; strings if they hold a (signed) decimal
-  // integer, else nullopt; null is nullopt.
+  // integer that fits in int64 (else nullopt); null is nullopt.
   std::optional<int64_t> AsInt() const {
     if (type_ == Type::kInt) return i_;
     if (type_ != Type::kStr || s_.empty()) return std::nullopt;
@@ -59,6 +59,7 @@ class Value {
     for (; p < s_.size(); ++p) {
       char c = s_[p];
       if (c < '0' || c > '9') return std::nullopt;
+      if (r > (INT64_MAX - (c - '0')) / 10) return std::nullopt;  // overflow
       r = r * 10 + (c - '0');
     }
     return neg ? -r : r;
