@@ -4,13 +4,16 @@
 # module-registered command (test_module's test_mi); hostile FIFO input
 # (garbage, a huge line, missing / never-read reply FIFOs, a symlinked
 # reply FIFO) leaves the server serving; kill over MI stops the node and
-# removes the FIFO.
+# removes the FIFO. The prometheus module serves /metrics (scraped with curl).
 source "$(dirname "$0")/../lib/common.sh"
 CTL="$SIPCAPD_SOURCE_DIR/scripts/opensipsctl"
 [ -f "$SIPCAPD_MODULE_DIR/mi_fifo.so" ] || fail "mi_fifo.so not built in $SIPCAPD_MODULE_DIR"
 [ -f "$SIPCAPD_TEST_MODULE_DIR/test_module.so" ] || fail "test_module.so not built"
 
 FIFO="$TMP/sipcapd_fifo"
+[ -f "$SIPCAPD_MODULE_DIR/prometheus.so" ] || fail "prometheus.so not built"
+command -v curl > /dev/null || fail "curl not installed (scripts/install-deps.sh)"
+HTTP_PORT=$(free_port tcp)
 cat > "$TMP/mi.cfg" <<CFG
 log_level=3
 mpath="$SIPCAPD_MODULE_DIR"
@@ -19,6 +22,8 @@ loadmodule "$SIPCAPD_TEST_MODULE_DIR/test_module.so"
 modparam("mi_fifo", "fifo_name", "$FIFO")
 modparam("mi_fifo", "fifo_mode", 0600)
 modparam("mi_fifo", "reply_dir", "$TMP/")
+loadmodule "prometheus.so"
+modparam("prometheus", "http_port", $HTTP_PORT)
 route { exit; }
 CFG
 start_node "$TMP/mi.cfg" "$TMP/node.log"
@@ -155,6 +160,16 @@ test_module:calls:: [0-9]+$'
 [ -s "$TMP/target" ] && fail "reply written through a symlink"
 kill -0 "$NODE_PID" 2>/dev/null || fail "node died"
 pass "hostile input: node alive, symlink not followed"
+
+# --- Prometheus /metrics
+ctl fifo test_mi > /dev/null  # test_module counts its MI calls
+calls=$(ctl fifo get_statistics test_module:calls | sed 's/.*:: //')
+metrics=$(curl -sS --max-time 5 "http://127.0.0.1:$HTTP_PORT/metrics") || fail "curl /metrics"
+expect "/metrics counter" "$metrics" "^sipcapd_test_module_calls $calls\$"
+expect "/metrics type line" "$metrics" '^# TYPE sipcapd_test_module_calls counter$'
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$HTTP_PORT/nope")
+[ "$code" = 404 ] || fail "/nope gave $code"
+pass "/metrics scraped with curl"
 
 # --- kill over MI: orderly shutdown, FIFO removed
 ctl fifo kill > /dev/null
