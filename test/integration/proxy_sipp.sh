@@ -25,11 +25,23 @@ loadmodule "proto_udp.so"
 $extra
 loadmodule "sl.so"
 loadmodule "sipmsgops.so"
+loadmodule "maxfwd.so"
+loadmodule "textops.so"
+loadmodule "cfgutils.so"
+loadmodule "json.so"
 listen=$tr:127.0.0.1:$P
 route {
+  if (!mf_process_maxfwd_header(10)) {
+    sl_send_reply("483", "Too Many Hops");
+    exit;
+  }
+  \$json(j/hops) = 1;
   if (is_method("REGISTER")) {
     sl_send_reply("200", "OK");
     exit;
+  }
+  if (is_method("INVITE") && !has_totag()) {
+    append_hf("X-Proxied: sipcapd\r\n");
   }
   forward("$tr:127.0.0.1:$U");
 }
@@ -38,7 +50,8 @@ CFG
   local node=$NODE_PID
   WAIT_SECS=10 wait_for grep -q "started" "$TMP/$tr.log" || { cat "$TMP/$tr.log"; fail "$tr: node did not start"; }
 
-  sipp -sn uas -i 127.0.0.1 -p "$U" -t "$sipp_t" -bg >"$TMP/uas_$tr.out" 2>&1
+  (cd "$TMP" && sipp -sn uas -i 127.0.0.1 -p "$U" -t "$sipp_t" -bg -trace_msg \
+      -message_file "$TMP/uas_msgs_$tr.log" >"$TMP/uas_$tr.out" 2>&1)
   local uas_pid
   uas_pid=$(sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p' "$TMP/uas_$tr.out")
   [ -n "$uas_pid" ] || { cat "$TMP/uas_$tr.out"; fail "$tr: sipp uas did not start"; }
@@ -69,6 +82,12 @@ PY
   [ "$rc" = 0 ] && [ "${ok:-0}" = "$CALLS" ] ||
     { tail -30 "$TMP/uac_$tr.out"; tail -20 "$TMP/$tr.log"; fail "$tr: $CALLS calls: sipp rc=$rc successful=${ok:-?}"; }
   pass "$tr: $CALLS calls through the proxy, 0 failed"
+  local TRU=${tr^^}
+  grep -q "Via: SIP/2.0/$TRU 127.0.0.1:$P;branch=z9hG4bKsc" "$TMP/uas_msgs_$tr.log" ||
+    { head -40 "$TMP/uas_msgs_$tr.log"; fail "$tr: UAS did not see our Via"; }
+  grep -q "X-Proxied: sipcapd" "$TMP/uas_msgs_$tr.log" || fail "$tr: append_hf not forwarded"
+  grep -q "Max-Forwards: 69" "$TMP/uas_msgs_$tr.log" || fail "$tr: Max-Forwards not decremented"
+  pass "$tr: UAS saw our Via, the appended header and Max-Forwards decremented"
 
   timeout 30 sipp -sf "$SIPP_DIR/register_uac.xml" "127.0.0.1:$P" -i 127.0.0.1 -p "$R" -t "$sipp_t" \
       -m 10 -r 20 -timeout 20s -timeout_error -nostdin >"$TMP/reg_$tr.out" 2>&1 ||
