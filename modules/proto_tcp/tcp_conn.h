@@ -25,7 +25,12 @@ struct TcpConn {
   SockAddr peer;
   bool accepted = false;
   std::string in;
-  Clock::time_point last_activity = Clock::now();
+  // Written by the reactor and by senders: atomic ticks of Clock.
+  std::atomic<int64_t> last_activity{Clock::now().time_since_epoch().count()};
+  void Touch() { last_activity.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed); }
+  Clock::time_point LastActivity() const {
+    return Clock::time_point(Clock::duration(last_activity.load(std::memory_order_relaxed)));
+  }
   Clock::time_point partial_since{};  // start of an incomplete message
   bool partial = false;
   std::atomic<bool> closed{false};

@@ -219,7 +219,7 @@ class TcpListener : public Listener, public proxy::Sender {
       pollfd p{c.fd, POLLOUT, 0};
       poll(&p, 1, 50);
     }
-    c.last_activity = Clock::now();
+    c.Touch();
     return Status::Ok();
   }
 
@@ -250,7 +250,7 @@ class TcpListener : public Listener, public proxy::Sender {
       ssize_t n = ::recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
       if (n > 0) {
         c->in.append(buf, static_cast<size_t>(n));
-        c->last_activity = Clock::now();
+        c->Touch();
         if (n < static_cast<ssize_t>(sizeof buf)) break;
         continue;
       }
@@ -307,7 +307,7 @@ class TcpListener : public Listener, public proxy::Sender {
       for (auto& [id, c] : conns_) {
         if (c->partial && now - c->partial_since > std::chrono::seconds(opt_.max_msg_time_s))
           victims.emplace_back(c, &st_->slow_closed);
-        else if (now - c->last_activity > std::chrono::seconds(opt_.idle_timeout_s))
+        else if (now - c->LastActivity() > std::chrono::seconds(opt_.idle_timeout_s))
           victims.emplace_back(c, &st_->idle_closed);
       }
     }

@@ -15,7 +15,8 @@ run_transport() {
   [ "$tr" = tcp ] && sipp_t=t1
   local P U C R
   P=$(free_port "$tr"); U=$(free_port "$tr"); C=$(free_port "$tr"); R=$(free_port "$tr")
-  [ "$tr" = tcp ] && extra='loadmodule "proto_tcp.so"'
+  [ "$tr" = tcp ] && extra='loadmodule "proto_tcp.so"
+modparam("proto_tcp", "tcp_max_msg_time", 1)'
   cat > "$TMP/$tr.cfg" <<CFG
 log_level=3
 children=2
@@ -70,6 +71,12 @@ s.sendall(b"GARBAGE GARBAGE\r\nContent-Length: abc\r\n\r\n")
 try: s.recv(100)
 except Exception: pass
 s.close()
+# A slow peer: half a message, then silence (tcp_max_msg_time is 1 s).
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKs\r\n")
+try: s.recv(100)
+except Exception: pass
+s.close()
 PY
   fi
 
@@ -100,10 +107,45 @@ PY
     grep -Eq "received [0-9]+, bad 2," "$TMP/$tr.log" || { tail "$TMP/$tr.log"; fail "udp: bad messages not counted"; }
   else
     grep -Eq "garbage_closed [1-9]" "$TMP/$tr.log" || { tail "$TMP/$tr.log"; fail "tcp: garbage peer not counted"; }
+    grep -Eq "slow_closed [1-9]" "$TMP/$tr.log" || { tail "$TMP/$tr.log"; fail "tcp: slow peer not closed"; }
   fi
   pass "$tr: bad SIP counted and dropped: $(grep -Eo '(bad [0-9]+|garbage_closed [0-9]+)' "$TMP/$tr.log" | head -1)"
 }
 
+# IPv6: listen=udp:[::1]:PORT answers an OPTIONS with sl_send_reply.
+run_ipv6() {
+  local P
+  P=$(python3 -c 'import socket;s=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM);s.bind(("::1",0));print(s.getsockname()[1])' 2>/dev/null) ||
+    { echo "note: no IPv6 loopback here, IPv6 check not run"; return; }
+  cat > "$TMP/v6.cfg" <<CFG
+mpath="$SIPCAPD_MODULE_DIR"
+loadmodule "proto_udp.so"
+loadmodule "sl.so"
+listen=udp:[::1]:$P
+route { sl_send_reply("200", "OK v6"); }
+CFG
+  start_node "$TMP/v6.cfg" "$TMP/v6.log"
+  local node=$NODE_PID
+  WAIT_SECS=10 wait_for grep -q "started" "$TMP/v6.log" || { cat "$TMP/v6.log"; fail "v6: node did not start"; }
+  python3 - "$P" >"$TMP/v6.out" 2>&1 <<'PY' || { cat "$TMP/v6.out"; fail "v6: no reply"; }
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.bind(("::1", 0))
+lp = s.getsockname()[1]
+msg = ("OPTIONS sip:x@[::1] SIP/2.0\r\nVia: SIP/2.0/UDP [::1]:%d;branch=z9hG4bK6;rport\r\n"
+       "From: <sip:a@[::1]>;tag=1\r\nTo: <sip:x@[::1]>\r\nCall-ID: v6\r\nCSeq: 1 OPTIONS\r\n"
+       "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n") % lp
+s.sendto(msg.encode(), ("::1", int(sys.argv[1])))
+data, _ = s.recvfrom(65535)
+assert data.startswith(b"SIP/2.0 200 OK v6\r\n"), data
+assert b"rport=%d" % lp in data, data
+PY
+  stop_node "$node" || fail "v6: node exit code $?"
+  pass "v6: listen=udp:[::1] answered OPTIONS with sl_send_reply (rport stamped)"
+}
+
+run_ipv6
 run_transport udp
 if [ -f "$SIPCAPD_MODULE_DIR/proto_tcp.so" ]; then
   run_transport tcp
