@@ -5,11 +5,13 @@
 #include "core/mi/core_mi.h"
 #include "core/mi/mi_dispatch.h"
 #include "core/proxy/forward.h"
+#include "core/sip/sip_pvs.h"
 
 namespace sipcapd {
 
 Status Server::RegisterCoreHooks() {
   SIPCAPD_RETURN_IF_ERROR(proxy::RegisterProxyExports(registry_, &stats()));
+  SIPCAPD_RETURN_IF_ERROR(sip::RegisterSipPvs(registry_));
   mi_ = std::make_unique<MiDispatcher>(registry_);
   SIPCAPD_RETURN_IF_ERROR(registry_.PublishService("core", kMiDispatcherService, mi_.get()));
   CoreMiHooks hooks;

@@ -15,6 +15,9 @@ run_transport() {
   [ "$tr" = tcp ] && sipp_t=t1
   local P U C R
   P=$(free_port "$tr"); U=$(free_port "$tr"); C=$(free_port "$tr"); R=$(free_port "$tr")
+  # UDP goes by \$du + forward(), TCP by forward("tcp:host:port").
+  local fwd="\$du = \"sip:127.0.0.1:$U\"; forward();"
+  [ "$tr" = tcp ] && fwd="forward(\"tcp:127.0.0.1:$U\");"
   [ "$tr" = tcp ] && extra='loadmodule "proto_tcp.so"
 modparam("proto_tcp", "tcp_max_msg_time", 1)'
   cat > "$TMP/$tr.cfg" <<CFG
@@ -44,7 +47,7 @@ route {
   if (is_method("INVITE") && !has_totag()) {
     append_hf("X-Proxied: sipcapd\r\n");
   }
-  forward("$tr:127.0.0.1:$U");
+  $fwd
 }
 CFG
   start_node "$TMP/$tr.cfg" "$TMP/$tr.log"
