@@ -200,7 +200,7 @@ void FifoServer::Reply(const std::string& reply_fifo, const std::string& text) {
   for (int attempt = 0; attempt <= opts_.open_retries; ++attempt) {
     struct stat st {};
     if (lstat(path.c_str(), &st) != 0) {
-      if (errno != ENOENT) break;
+      break;  // clients create the reply FIFO before they write the request
     } else if (!S_ISFIFO(st.st_mode) || st.st_nlink != 1) {
       LOG_WARN(kMod, "reply FIFO %s is not a plain FIFO; not replying", path.c_str());
       ++counters_.replies_failed;
