@@ -112,6 +112,17 @@ void State::RunSip(MsgContext& ctx, const HepView& hv) {
   reg->script().ReceiveSip(ctx);
 }
 
+void State::OnRaw(RawUdp& u, int64_t now_us) {
+  MsgContext ctx;
+  ctx.buf = std::move(u.payload);
+  ctx.rcv.src = u.src;
+  ctx.rcv.dst = u.dst;
+  ctx.rcv.proto = Proto::kUdp;
+  ctx.rcv.listener = "raw";
+  ctx.recv_time_us = now_us;
+  reg->script().ReceiveSip(ctx);
+}
+
 HepVerdict State::OnHep(MsgContext& ctx) {
   HepView hv;
   if (!Hep(ctx, &hv)) return HepVerdict::kDrop;

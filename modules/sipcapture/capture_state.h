@@ -12,6 +12,7 @@
 #include "core/base/stats.h"
 #include "core/module/module_api.h"
 #include "modules/sipcapture/capture_config.h"
+#include "modules/sipcapture/capture_raw_socket.h"
 #include "modules/sipcapture/capture_store.h"
 #include "modules/sipcapture/hep_bridge.h"
 
@@ -22,6 +23,8 @@ struct State {
   std::atomic<int> capture_on{0};
   CaptureStore store;
   std::unique_ptr<HepBridge> hep;
+  RawStats raw_stats;
+  std::unique_ptr<RawCapture> raw;  // raw_ipip/raw_moni capture (opened at init)
   Registrar* reg = nullptr;
   bool needs_db = false;  // a function that stores is used, or hep_route=none
 
@@ -38,6 +41,9 @@ struct State {
                     int proto_type);
   // Stores a non-SIP HEP payload by proto type (store_non_sip) or counts it.
   void NonSip(MsgContext& ctx, const HepView& hv);
+  // A datagram captured from the raw socket: runs the SIP routes with
+  // $si/$sp/$Ri/$Rp from the packet (as OpenSIPS' receive_msg).
+  void OnRaw(RawUdp& u, int64_t now_us);
   // The HEP receive callback (hep_route semantics).
   HepVerdict OnHep(MsgContext& ctx);
   // Feeds the HEP payload to the SIP routes, with $si/$sp... from the chunks.

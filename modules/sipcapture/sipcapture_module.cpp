@@ -245,13 +245,31 @@ MiResult MiSipCapture(const SP& s, const MiParams& p) {
   return MiResult::Ok();
 }
 
-Status Init(const SP& s, Registrar& reg) {
+// raw_ipip_capture_on / raw_moni_capture_on: opens the raw socket and sets
+// the number of "raw receiver" threads.
+Status InitRaw(const SP& s, ModuleExports* e) {
+  Config& c = s->cfg;
+  if (!c.raw_ipip_capture_on && !c.raw_moni_capture_on) return Status::Ok();
+  if (c.raw_ipip_capture_on && c.raw_moni_capture_on)
+    return Status::Invalid("raw_ipip_capture_on and raw_moni_capture_on: only one raw mode");
+  if (c.raw_socket_listen.empty())
+    return Status::Invalid("raw capture needs raw_socket_listen (\"IP[:port[-port]]\")");
+  auto l = ParseRawListen(c.raw_socket_listen);
+  if (!l.ok()) return l.status();
+  s->raw = std::make_unique<RawCapture>(&s->raw_stats);
+  SIPCAPD_RETURN_IF_ERROR(s->raw->Open(
+      c.raw_ipip_capture_on ? RawCapture::Mode::kIpip : RawCapture::Mode::kMirror, *l,
+      c.raw_interface, c.promiscuous_on != 0, c.raw_moni_bpf_on != 0));
+  s->needs_db = true;
+  e->procs[0].count = c.raw_sock_children > 0 ? c.raw_sock_children : 1;
+  return Status::Ok();
+}
+
+Status Init(const SP& s, ModuleExports* e, Registrar& reg) {
   s->reg = &reg;
   Config& c = s->cfg;
   s->capture_on.store(c.capture_on ? 1 : 0);
-  if (c.raw_ipip_capture_on || c.raw_moni_capture_on)
-    return Status::Unsupported("raw_ipip_capture_on / raw_moni_capture_on are not implemented in "
-                               "this sipcapd version (see doc/modules/sipcapture.md)");
+  SIPCAPD_RETURN_IF_ERROR(InitRaw(s, e));
   if (c.hep_route_mode == HepRouteMode::kNamed &&
       !reg.script().HasRoute(kRequestRoute, c.hep_route))
     return Status::Invalid("hep_route: route[" + c.hep_route + "] does not exist");
@@ -396,9 +414,24 @@ ModuleExports* Create() {
               {"non_sip_stored", &s->non_sip_stored},
               {"non_sip_dropped", &s->non_sip_dropped},
               {"relayed", &s->relayed},
-              {"relay_errors", &s->relay_errors}};
-  e->init = [s](Registrar& reg) { return Init(s, reg); };
-  e->destroy = [s] { s->store.Stop(); };
+              {"relay_errors", &s->relay_errors},
+              {"raw_packets", &s->raw_stats.packets},
+              {"raw_captured", &s->raw_stats.captured},
+              {"raw_port_filtered", &s->raw_stats.port_filtered},
+              {"raw_not_udp", &s->raw_stats.not_udp},
+              {"raw_bad", &s->raw_stats.bad},
+              {"raw_fragments", &s->raw_stats.fragments},
+              {"raw_reassembled", &s->raw_stats.reassembled},
+              {"raw_frag_expired", &s->raw_stats.frag_expired}};
+  e->procs = {{"raw receiver", 0, [s](int, const std::atomic<bool>& stop) {
+                 if (s->raw)
+                   s->raw->Run(stop, [&s](RawUdp& u, int64_t now) { s->OnRaw(u, now); });
+               }}};
+  e->init = [s, e](Registrar& reg) { return Init(s, e, reg); };
+  e->destroy = [s] {
+    if (s->raw) s->raw->Close();
+    s->store.Stop();
+  };
   return e;
 }
 
