@@ -1,0 +1,153 @@
+// HEP sender (contract in hep_sender.h).
+#include "modules/proto_hep/hep_sender.h"
+
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "core/base/log.h"
+
+namespace sipcapd::hep {
+
+HepSender::HepSender(Destination dest, SenderOptions opts, HepStats* stats)
+    : dest_(std::move(dest)), opts_(opts), stats_(stats) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+HepSender::~HepSender() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  Disconnect();
+}
+
+bool HepSender::Enqueue(std::string bytes) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (q_.size() >= opts_.queue_max) {
+      stats_->send_dropped.Inc();
+      return false;
+    }
+    q_.push_back(std::move(bytes));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+size_t HepSender::queued() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return q_.size();
+}
+
+void HepSender::Disconnect() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
+bool HepSender::Connect() {
+  addrinfo hints{}, *res = nullptr;
+  bool udp = dest_.transport == Transport::kUdp;
+  hints.ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
+  std::string port = std::to_string(dest_.port);
+  if (getaddrinfo(dest_.host.c_str(), port.c_str(), &hints, &res) != 0 || !res) {
+    LOG_WARN("proto_hep", "hep_id %s: cannot resolve %s", dest_.name.c_str(), dest_.host.c_str());
+    return false;
+  }
+  bool ok = false;
+  for (addrinfo* a = res; a && !ok; a = a->ai_next) {
+    int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    int rc = connect(fd, a->ai_addr, a->ai_addrlen);
+    if (rc != 0 && errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      int err = ETIMEDOUT;
+      if (poll(&p, 1, opts_.connect_timeout_ms) == 1) {
+        socklen_t el = sizeof(err);
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+      }
+      rc = err == 0 ? 0 : -1;
+    }
+    if (rc != 0) {
+      close(fd);
+      continue;
+    }
+    if (!udp) {
+      int one = 1;
+      setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
+    fd_ = fd;
+    ok = true;
+  }
+  freeaddrinfo(res);
+  return ok;
+}
+
+bool HepSender::Write(const std::string& b) {
+  size_t off = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.send_timeout_ms);
+  while (off < b.size()) {
+    ssize_t n = send(fd_, b.data() + off, b.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      off += static_cast<size_t>(n);
+      if (dest_.transport == Transport::kUdp) break;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now()).count();
+      if (left <= 0) return false;
+      pollfd p{fd_, POLLOUT, 0};
+      poll(&p, 1, static_cast<int>(left));
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+void HepSender::Run() {
+  std::unique_lock<std::mutex> l(mu_);
+  while (true) {
+    cv_.wait(l, [this] { return stop_ || !q_.empty(); });
+    if (stop_) return;
+    std::string b = std::move(q_.front());
+    q_.pop_front();
+    l.unlock();
+    bool sent = false;
+    if (fd_ < 0) {
+      stats_->connects.Inc();
+      if (!Connect()) {
+        stats_->connect_failures.Inc();
+        stats_->send_errors.Inc();
+        backoff_ms_ = backoff_ms_ == 0 ? 100 : std::min(backoff_ms_ * 2, opts_.max_backoff_ms);
+        l.lock();
+        // Back off without blocking Enqueue; the packet is lost (counted).
+        cv_.wait_for(l, std::chrono::milliseconds(backoff_ms_), [this] { return stop_; });
+        continue;
+      }
+    }
+    sent = Write(b);
+    if (sent) {
+      backoff_ms_ = 0;
+      stats_->sent.Inc();
+    } else {
+      stats_->send_errors.Inc();
+      // UDP errors (ICMP unreachable reported on the next send) keep the socket.
+      if (dest_.transport != Transport::kUdp) Disconnect();
+    }
+    l.lock();
+  }
+}
+
+}  // namespace sipcapd::hep

@@ -1,0 +1,58 @@
+// HepSender: one per destination. Enqueue() never blocks: packets go into a
+// bounded FIFO served by the sender's own thread, which (re)resolves the
+// host at every connect (DNS changes are followed), connects UDP or TCP
+// with a non-blocking connect bounded by connect_timeout_ms, writes with
+// MSG_NOSIGNAL bounded by send_timeout_ms, sets TCP keepalive, and on
+// failure reconnects with exponential backoff (100 ms .. 30 s). A full
+// queue drops the new packet and counts it. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "modules/proto_hep/hep_id.h"
+#include "modules/proto_hep/hep_receiver.h"
+
+namespace sipcapd::hep {
+
+struct SenderOptions {
+  size_t queue_max = 10000;   // packets
+  int connect_timeout_ms = 1000;
+  int send_timeout_ms = 100;
+  int max_backoff_ms = 30000;
+};
+
+class HepSender {
+ public:
+  HepSender(Destination dest, SenderOptions opts, HepStats* stats);
+  ~HepSender();  // stops the thread; queued packets are dropped (not counted as sent)
+  HepSender(const HepSender&) = delete;
+  HepSender& operator=(const HepSender&) = delete;
+
+  // False (and counted in send_dropped) when the queue is full.
+  bool Enqueue(std::string bytes);
+  size_t queued() const;
+  const Destination& dest() const { return dest_; }
+
+ private:
+  void Run();
+  bool Connect();
+  bool Write(const std::string& b);
+  void Disconnect();
+
+  Destination dest_;
+  SenderOptions opts_;
+  HepStats* stats_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> q_;
+  bool stop_ = false;
+  int fd_ = -1;
+  int backoff_ms_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace sipcapd::hep

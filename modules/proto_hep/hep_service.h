@@ -1,0 +1,83 @@
+// HepService: proto_hep's module state and the HepApi implementation.
+// Holds the parameters, the hep_id destinations, the receive pipeline and
+// the per-destination senders (created lazily, keyed by Destination::Key()).
+// Thread-safety: configuration (params, AddHepId, RegisterReceiveCallback)
+// happens on the main thread before workers start; the rest is thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "modules/proto_hep/hep_api.h"
+#include "modules/proto_hep/hep_receiver.h"
+#include "modules/proto_hep/hep_sender.h"
+
+namespace sipcapd::hep {
+
+struct ProtoHepConfig {
+  int hep_port = 9060;
+  int hep_send_timeout = 100;        // ms, per write
+  int hep_max_msg_chunks = 32;       // accepted; the stall timeout is used instead
+  int hep_async = 1;
+  int hep_async_max_postponed_chunks = 32;
+  int hep_async_local_connect_timeout = 100;
+  int hep_async_local_write_timeout = 10;
+  int hep_async_max_timeout = 0;
+  int hep_capture_id = 1;
+  int homer5_on = 1;
+  std::string homer5_delim = ":";
+  int compressed_payload = 0;
+  // Our own.
+  std::string hep_auth_key;
+  std::string hep_auth_check = "off";  // off | log | enforce
+  int hep_rcvbuf = 0;
+  int hep_connect_timeout = 1000;      // ms
+  int hep_send_queue_size = 10000;     // packets per destination
+  int hep_tcp_max_connections = 2048;
+  int hep_tcp_max_connections_per_ip = 64;
+  int hep_tcp_idle_timeout = 600;      // s
+  int hep_tcp_stall_timeout = 10;      // s
+};
+
+class HepService : public HepApi {
+ public:
+  HepService();
+  ~HepService() override;
+
+  ProtoHepConfig& config() { return cfg_; }
+  HepStats& stats() { return stats_; }
+  Status AddHepId(const std::string& text);
+  // Applies the params to the receiver (call from init).
+  Status Finalize();
+  HepReceiver& receiver() { return *receiver_; }
+
+  // HepApi
+  void RegisterReceiveCallback(ReceiveCallback cb) override;
+  const Destination* FindDestination(std::string_view name) const override;
+  Result<Destination> ParseDestination(std::string_view text) const override;
+  Packet BuildPacket(const MsgContext& ctx, uint8_t proto_type) const override;
+  void Encapsulate(Packet* p, const KeyValues& parts, const KeyValues& extra) const override;
+  Status Send(const std::string& dest_name, const Packet& p) override;
+  Status SendTo(const Destination& dest, const Packet& p) override;
+  Status SendRaw(const Destination& dest, std::string bytes) override;
+  int homer_version() const override { return cfg_.homer5_on ? 5 : 6; }
+  const std::string& homer5_delim() const override { return cfg_.homer5_delim; }
+  uint32_t capture_id() const override { return static_cast<uint32_t>(cfg_.hep_capture_id); }
+
+  void StopSenders();
+
+ private:
+  HepSender* SenderFor(const Destination& d);
+
+  ProtoHepConfig cfg_;
+  HepStats stats_;
+  std::unique_ptr<HepReceiver> receiver_;
+  std::vector<Destination> dests_;
+  std::mutex senders_mu_;
+  std::map<std::string, std::unique_ptr<HepSender>> senders_;
+};
+
+}  // namespace sipcapd::hep

@@ -1,0 +1,128 @@
+// hep_udp listener (contract in hep_udp_listener.h).
+#include "modules/proto_hep/hep_udp_listener.h"
+
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "core/base/log.h"
+
+namespace sipcapd::hep {
+namespace {
+constexpr int kBatch = 16;
+constexpr size_t kDatagramBuf = 65536;  // > 65535: a full datagram never truncates
+
+Result<IpAddr> Resolve(const std::string& host) {
+  if (host.empty() || host == "*") return IpAddr::V4(0);
+  if (auto ip = IpAddr::Parse(host)) return *ip;
+  addrinfo hints{}, *res = nullptr;
+  hints.ai_socktype = SOCK_DGRAM;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res)
+    return Status::NotFound("cannot resolve '" + host + "'");
+  SockAddr sa = SockAddr::FromSockaddr(res->ai_addr);
+  freeaddrinfo(res);
+  return sa.ip;
+}
+}  // namespace
+
+HepUdpListener::HepUdpListener(ListenSpec spec, UdpOptions opts, HepReceiver* rx,
+                               std::function<VarStore*()> vars)
+    : spec_(std::move(spec)), opts_(opts), rx_(rx), vars_(std::move(vars)) {
+  if (opts_.workers < 1) opts_.workers = 1;
+}
+
+HepUdpListener::~HepUdpListener() {
+  if (fd_ >= 0) close(fd_);
+}
+
+Status HepUdpListener::Open() {
+  auto ip = Resolve(spec_.host);
+  if (!ip.ok()) return ip.status();
+  SockAddr addr{ip.value(), spec_.port};
+  sockaddr_storage ss;
+  socklen_t len = addr.ToSockaddr(&ss);
+  fd_ = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd_ < 0) return Status::Internal(std::string("hep_udp socket: ") + strerror(errno));
+  int one = 1;
+  setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  setsockopt(fd_, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+  if (opts_.rcvbuf > 0) {
+    if (setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &opts_.rcvbuf, sizeof(int)) != 0)
+      setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &opts_.rcvbuf, sizeof(int));
+  }
+  socklen_t il = sizeof(int);
+  getsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &effective_rcvbuf_, &il);
+  if (bind(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0)
+    return Status::Unavailable("hep_udp bind " + addr.ToString() + ": " + strerror(errno));
+  sockaddr_storage bound;
+  socklen_t bl = sizeof(bound);
+  getsockname(fd_, reinterpret_cast<sockaddr*>(&bound), &bl);
+  local_ = SockAddr::FromSockaddr(reinterpret_cast<sockaddr*>(&bound));
+  name_ = "hep_udp:" + local_.ToString();
+  if (opts_.rcvbuf > 0 && effective_rcvbuf_ < opts_.rcvbuf)
+    LOG_WARN("proto_hep", "%s: receive buffer %d requested, %d applied (raise net.core.rmem_max)",
+             name_.c_str(), opts_.rcvbuf, effective_rcvbuf_);
+  LOG_INFO("proto_hep", "%s: listening, %d workers, receive buffer %d bytes", name_.c_str(),
+           opts_.workers, effective_rcvbuf_);
+  return Status::Ok();
+}
+
+void HepUdpListener::Serve(int worker_index, const std::atomic<bool>& stop) {
+  std::vector<char> bufs(kBatch * kDatagramBuf);
+  std::vector<char> ctrl(kBatch * CMSG_SPACE(sizeof(uint32_t)));
+  mmsghdr msgs[kBatch];
+  iovec iov[kBatch];
+  sockaddr_storage peers[kBatch];
+  VarStore* vars = vars_ ? vars_() : nullptr;
+  VarStore local_vars;
+  if (!vars) vars = &local_vars;
+  HepNet net;
+  net.family = local_.ip.family;
+  net.proto = Proto::kHepUdp;
+  net.dst = local_;
+  net.listener = name_;
+  while (!stop.load(std::memory_order_relaxed) && !closing_.load(std::memory_order_relaxed)) {
+    pollfd pfd{fd_, POLLIN, 0};
+    int pr = poll(&pfd, 1, 100);
+    if (pr <= 0) continue;
+    for (int i = 0; i < kBatch; ++i) {
+      iov[i] = {bufs.data() + i * kDatagramBuf, kDatagramBuf};
+      std::memset(&msgs[i].msg_hdr, 0, sizeof(msghdr));
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_name = &peers[i];
+      msgs[i].msg_hdr.msg_namelen = sizeof(peers[i]);
+      msgs[i].msg_hdr.msg_control = ctrl.data() + i * CMSG_SPACE(sizeof(uint32_t));
+      msgs[i].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(uint32_t));
+    }
+    int n = recvmmsg(fd_, msgs, kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
+    if (n <= 0) continue;
+    for (int i = 0; i < n; ++i) {
+      msghdr& h = msgs[i].msg_hdr;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+          uint32_t drops;
+          std::memcpy(&drops, CMSG_DATA(c), sizeof(drops));
+          rx_->stats()->kernel_drops.Set(drops);
+        }
+      }
+      if ((h.msg_flags & MSG_TRUNC) || msgs[i].msg_len > kDatagramBuf) {
+        rx_->stats()->received.Inc();
+        rx_->stats()->truncated.Inc();
+        continue;
+      }
+      net.src = SockAddr::FromSockaddr(reinterpret_cast<sockaddr*>(&peers[i]));
+      rx_->OnPacket(std::string_view(bufs.data() + i * kDatagramBuf, msgs[i].msg_len), net, vars);
+    }
+  }
+  (void)worker_index;
+}
+
+void HepUdpListener::Shutdown() { closing_.store(true); }
+
+}  // namespace sipcapd::hep

@@ -1,0 +1,91 @@
+// proto_hep module: thin adapters and the export table. Logic lives in
+// hep_codec / hep_receiver / hep_udp_listener / hep_sender / hep_service.
+#include <memory>
+
+#include "core/base/log.h"
+#include "core/module/module_api.h"
+#include "modules/proto_hep/hep_service.h"
+#include "modules/proto_hep/hep_udp_listener.h"
+
+namespace sipcapd::hep {
+namespace {
+
+std::vector<StatExport> Stats(HepStats& s) {
+  std::vector<StatExport> v = {
+      {"received", &s.received},       {"decoded", &s.decoded},
+      {"unhandled", &s.unhandled},     {"truncated", &s.truncated},
+      {"trailing_bytes", &s.trailing}, {"auth_failed", &s.auth_failed},
+      {"auth_missing", &s.auth_missing},
+      {"kernel_drops", &s.kernel_drops, kStatNoReset},
+      {"tcp_accepted", &s.tcp_accepted}, {"tcp_rejected", &s.tcp_rejected},
+      {"tcp_closed", &s.tcp_closed},   {"tcp_garbage", &s.tcp_garbage},
+      {"tcp_stalled", &s.tcp_stalled}, {"tcp_idle_closed", &s.tcp_idle_closed},
+      {"sent", &s.sent},               {"send_dropped", &s.send_dropped},
+      {"send_errors", &s.send_errors}, {"connects", &s.connects},
+      {"connect_failures", &s.connect_failures},
+  };
+  for (size_t i = 1; i < s.errors.size(); ++i)
+    v.push_back({std::string("err_") + DecodeErrorName(static_cast<DecodeError>(i)), &s.errors[i]});
+  return v;
+}
+
+ModuleExports* Create() {
+  auto svc = std::make_shared<HepService>();
+  HepService* h = svc.get();
+  ProtoHepConfig& c = h->config();
+  auto* m = new ModuleExports;
+  m->name = "proto_hep";
+  m->params = {
+      IntParam("hep_port", &c.hep_port),
+      IntParam("hep_send_timeout", &c.hep_send_timeout),
+      IntParam("hep_max_msg_chunks", &c.hep_max_msg_chunks),
+      IntParam("hep_async", &c.hep_async),
+      IntParam("hep_async_max_postponed_chunks", &c.hep_async_max_postponed_chunks),
+      IntParam("hep_async_local_connect_timeout", &c.hep_async_local_connect_timeout),
+      IntParam("hep_async_local_write_timeout", &c.hep_async_local_write_timeout),
+      IntParam("hep_async_max_timeout", &c.hep_async_max_timeout),
+      IntParam("hep_capture_id", &c.hep_capture_id),
+      IntParam("homer5_on", &c.homer5_on),
+      StrParam("homer5_delim", &c.homer5_delim),
+      IntParam("compressed_payload", &c.compressed_payload),
+      {"hep_id", ParamType::kStr, true, [h](const Value& v) { return h->AddHepId(v.AsString()); }},
+      StrParam("hep_auth_key", &c.hep_auth_key),
+      StrParam("hep_auth_check", &c.hep_auth_check),
+      IntParam("hep_rcvbuf", &c.hep_rcvbuf),
+      IntParam("hep_connect_timeout", &c.hep_connect_timeout),
+      IntParam("hep_send_queue_size", &c.hep_send_queue_size),
+      IntParam("hep_tcp_max_connections", &c.hep_tcp_max_connections),
+      IntParam("hep_tcp_max_connections_per_ip", &c.hep_tcp_max_connections_per_ip),
+      IntParam("hep_tcp_idle_timeout", &c.hep_tcp_idle_timeout),
+      IntParam("hep_tcp_stall_timeout", &c.hep_tcp_stall_timeout),
+  };
+  m->stats = Stats(h->stats());
+  m->transports = {
+      {"hep_udp", kDefaultHepPort,
+       [h](const ListenSpec& spec, Registrar& reg) -> Result<std::unique_ptr<Listener>> {
+         ListenSpec s = spec;
+         if (s.port == 0) s.port = static_cast<uint16_t>(h->config().hep_port);
+         UdpOptions o;
+         o.workers = spec.children > 0 ? spec.children : reg.config().children;
+         o.rcvbuf = h->config().hep_rcvbuf;
+         Registrar* r = &reg;
+         return std::unique_ptr<Listener>(std::make_unique<HepUdpListener>(
+             s, o, &h->receiver(), [r] { return r->WorkerVars(); }));
+       }},
+  };
+  m->init = [h](Registrar& reg) -> Status {
+    SIPCAPD_RETURN_IF_ERROR(h->Finalize());
+    if (h->config().hep_max_msg_chunks != 32)
+      LOG_NOTICE("proto_hep", "hep_max_msg_chunks is accepted but not used: "
+                 "partial TCP frames are bounded by hep_tcp_stall_timeout");
+    return reg.PublishService(kHepApiName, static_cast<HepApi*>(h));
+  };
+  m->destroy = [h] { h->StopSenders(); };
+  m->state = svc;
+  return m;
+}
+
+}  // namespace
+}  // namespace sipcapd::hep
+
+SIPCAPD_MODULE("proto_hep", ::sipcapd::hep::Create);

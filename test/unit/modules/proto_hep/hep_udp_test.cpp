@@ -1,0 +1,178 @@
+// link: proto_hep_logic
+// The hep_udp listener, receive pipeline and sender on loopback: our
+// sender -> our listener -> callback, counters for unhandled / bad /
+// auth, connect failures of the TCP sender.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "modules/proto_hep/hep_service.h"
+#include "modules/proto_hep/hep_udp_listener.h"
+#include "test/unit/modules/proto_hep/hep_test_util.h"
+
+namespace sipcapd::hep {
+namespace {
+using namespace std::chrono_literals;
+
+struct Running {
+  Running(HepService& svc) {
+    ListenSpec spec;
+    spec.host = "127.0.0.1";
+    spec.port = 0;
+    listener = std::make_unique<HepUdpListener>(spec, UdpOptions{1, 1 << 20}, &svc.receiver(), nullptr);
+    EXPECT_TRUE(listener->Open().ok());
+    thread = std::thread([this] { listener->Serve(0, stop); });
+  }
+  ~Running() {
+    stop = true;
+    listener->Shutdown();
+    thread.join();
+  }
+  std::unique_ptr<HepUdpListener> listener;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+};
+
+template <class F>
+bool WaitFor(F f) {
+  for (int i = 0; i < 300; ++i) {  // <= 3 s
+    if (f()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return f();
+}
+
+void SendRawUdp(uint16_t port, const std::string& bytes) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_storage ss;
+  SockAddr{IpAddr::Parse("127.0.0.1").value(), port}.ToSockaddr(&ss);
+  sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&ss), sizeof(sockaddr_in));
+  close(fd);
+}
+
+TEST(HepUdp, SenderToListenerToCallback) {
+  HepService svc;
+  ASSERT_TRUE(svc.Finalize().ok());
+  std::mutex mu;
+  std::vector<std::string> payloads;
+  std::vector<std::string> srcs;
+  std::vector<int> versions;
+  svc.RegisterReceiveCallback([&](MsgContext& ctx) {
+    const HepContext* h = GetHepContext(ctx);
+    std::lock_guard<std::mutex> l(mu);
+    payloads.push_back(ctx.buf);
+    srcs.push_back(ctx.rcv.src.ToString());
+    versions.push_back(h ? h->version : -1);
+  });
+  Running run(svc);
+  uint16_t port = run.listener->local().port;
+  ASSERT_NE(port, 0);
+  EXPECT_GT(run.listener->effective_rcvbuf(), 0);
+  for (int v : {3, 2}) {
+    ASSERT_TRUE(svc.AddHepId("[d" + std::to_string(v) + "] 127.0.0.1:" + std::to_string(port) +
+                             "; transport=udp; version=" + std::to_string(v)).ok());
+  }
+  MsgContext ctx;
+  ctx.buf = "INVITE sip:bob@example.com SIP/2.0\r\n\r\n";
+  ctx.rcv.src = {IpAddr::Parse("10.0.0.1").value(), 5060};
+  ctx.rcv.dst = {IpAddr::Parse("10.0.0.2").value(), 5070};
+  ctx.rcv.proto = Proto::kUdp;
+  ctx.recv_time_us = 1700000000123456;
+  Packet p = svc.BuildPacket(ctx, kProtoSip);
+  EXPECT_EQ(p.capture_id, 1u);
+  ASSERT_TRUE(svc.Send("d3", p).ok());
+  ASSERT_TRUE(svc.Send("d2", p).ok());
+  EXPECT_FALSE(svc.Send("nope", p).ok());
+  ASSERT_TRUE(WaitFor([&] { std::lock_guard<std::mutex> l(mu); return payloads.size() == 2; }));
+  std::lock_guard<std::mutex> l(mu);
+  EXPECT_EQ(payloads[0], ctx.buf);
+  EXPECT_EQ(payloads[1], ctx.buf);
+  EXPECT_EQ(srcs[0], "10.0.0.1:5060");
+  EXPECT_EQ(versions.size(), 2u);
+  EXPECT_EQ(svc.stats().sent.Get(), 2);
+  EXPECT_EQ(svc.stats().decoded.Get(), 2);
+}
+
+TEST(HepUdp, UnhandledBadAndAuthAreCounted) {
+  HepService svc;
+  ASSERT_TRUE(svc.Finalize().ok());
+  Running run(svc);
+  uint16_t port = run.listener->local().port;
+  SendRawUdp(port, testing::SpecVector());
+  SendRawUdp(port, "GET / HTTP/1.1\r\n\r\n");
+  ASSERT_TRUE(WaitFor([&] { return svc.stats().received.Get() == 2; }));
+  EXPECT_EQ(svc.stats().unhandled.Get(), 1);
+  EXPECT_EQ(svc.stats().errors[static_cast<size_t>(DecodeError::kBadMagic)].Get(), 1);
+}
+
+TEST(HepUdp, AuthEnforce) {
+  HepService svc;
+  svc.config().hep_auth_check = "enforce";
+  svc.config().hep_auth_key = "pw";
+  ASSERT_TRUE(svc.Finalize().ok());
+  std::atomic<int> got{0};
+  svc.RegisterReceiveCallback([&](MsgContext&) { got++; });
+  Running run(svc);
+  uint16_t port = run.listener->local().port;
+  using namespace testing;
+  SendRawUdp(port, Hep3({Ch(15, "a")}));
+  SendRawUdp(port, Hep3({Ch(14, "wrong"), Ch(15, "b")}));
+  SendRawUdp(port, Hep3({Ch(14, "pw"), Ch(15, "c")}));
+  ASSERT_TRUE(WaitFor([&] { return svc.stats().received.Get() == 3; }));
+  ASSERT_TRUE(WaitFor([&] { return got.load() == 1; }));
+  EXPECT_EQ(svc.stats().auth_missing.Get(), 1);
+  EXPECT_EQ(svc.stats().auth_failed.Get(), 1);
+  HepService bad;
+  bad.config().hep_auth_check = "enforce";
+  EXPECT_FALSE(bad.Finalize().ok());
+}
+
+TEST(HepSender, TcpConnectFailureIsCountedAndNeverBlocks) {
+  // A port with no listener: bind a socket, read its port, close it.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+  socklen_t sl = sizeof(sa);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &sl);
+  close(fd);
+  HepService svc;
+  svc.config().hep_send_queue_size = 4;
+  ASSERT_TRUE(svc.Finalize().ok());
+  ASSERT_TRUE(svc.AddHepId("[t] 127.0.0.1:" + std::to_string(ntohs(sa.sin_port))).ok());
+  Packet p;
+  p.payload = "x";
+  p.Mark(kChunkPayload);
+  auto t0 = std::chrono::steady_clock::now();
+  int refused = 0;
+  for (int i = 0; i < 100; ++i)
+    if (!svc.Send("t", p).ok()) ++refused;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms);
+  EXPECT_GT(refused, 0);
+  EXPECT_EQ(svc.stats().send_dropped.Get(), refused);
+  ASSERT_TRUE(WaitFor([&] { return svc.stats().connect_failures.Get() >= 1; }));
+}
+
+TEST(HepApiEncap, Homer5And6) {
+  HepService svc;
+  ASSERT_TRUE(svc.Finalize().ok());
+  Packet p;
+  svc.Encapsulate(&p, {{"Event", "ERROR"}, {"text", "boom"}}, {{"sip", "cid1"}, {"net", "7"}});
+  EXPECT_EQ(p.payload, "ERROR:boom");
+  EXPECT_EQ(p.correlation_id, "cid1");
+  EXPECT_EQ(svc.homer_version(), 5);
+  svc.config().homer5_on = 0;
+  Packet q;
+  svc.Encapsulate(&q, {{"payload", "INVITE"}}, {{"net", "7"}});
+  EXPECT_NE(q.payload.find("\"payload\":\t\"INVITE\""), std::string::npos) << q.payload;
+  ASSERT_NE(q.FindExtra(0, kChunkExtraCorrelation), nullptr);
+  EXPECT_EQ(q.FindExtra(0, kChunkExtraCorrelation)->data, "{\"net\":\"7\"}");
+}
+
+}  // namespace
+}  // namespace sipcapd::hep
