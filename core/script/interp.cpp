@@ -3,6 +3,8 @@
 // return(n) leaves the current route. All per-run state is in RunState.
 #include "core/script/interp.h"
 
+#include <thread>
+
 #include "core/base/log.h"
 #include "core/script/engine.h"
 
@@ -225,7 +227,11 @@ void RunAsync(const CStmt& s, RunState& st) {
   }
   std::shared_ptr<MsgContext> held(st.ctx.Clone());
   RunArgs args(c, st.ctx);
-  int r = c.fn.async_fn(st.ctx, args, [held, resume](int rc) {
+  // The worker's $var store must not be touched from another thread: a
+  // resume that runs elsewhere uses that thread's own store.
+  const std::thread::id worker = std::this_thread::get_id();
+  int r = c.fn.async_fn(st.ctx, args, [held, resume, worker](int rc) {
+    if (std::this_thread::get_id() != worker) held->vars = nullptr;
     held->last_retcode = rc;
     RunCompiledRoute(*resume, kRequestRoute, *held);
   });
