@@ -112,7 +112,9 @@ void Server::StartThread(const std::string& role, int rank, std::function<void()
   Thread th;
   th.role = role;
   th.rank = rank;
-  th.t = std::thread([this, role, rank, body = std::move(body)] {
+  th.tid = std::make_shared<std::atomic<int>>(0);
+  th.t = std::thread([this, role, rank, tid = th.tid, body = std::move(body)] {
+    tid->store(static_cast<int>(gettid()));
     Status st = loader_.WorkerInitAll(WorkerInfo{rank, role});
     if (!st.ok()) {
       LOG_ERR("core", "%s: %s; shutting down", role.c_str(), st.message().c_str());
@@ -190,6 +192,7 @@ Status Server::Start() {
     });
   }
   timers_.Start([this] {
+    timer_tid_.store(static_cast<int>(gettid()));
     Status st = loader_.WorkerInitAll(WorkerInfo{-1, "timer"});
     if (!st.ok()) LOG_ERR("core", "timer: %s", st.message().c_str());
   });
@@ -265,9 +268,10 @@ void Server::Shutdown() {
 
 std::vector<std::pair<int, std::string>> Server::Processes() const {
   std::vector<std::pair<int, std::string>> v;
-  v.emplace_back(0, "main");
-  v.emplace_back(-1, "timer");
-  for (const auto& th : threads_) v.emplace_back(th.rank, th.role);
+  // (kernel thread id, description); the main thread's id is the pid.
+  v.emplace_back(static_cast<int>(getpid()), "main");
+  v.emplace_back(timer_tid_.load(), "timer");
+  for (const auto& th : threads_) v.emplace_back(th.tid->load(), th.role);
   return v;
 }
 

@@ -75,9 +75,11 @@ class Server {
   struct Thread {
     std::string role;
     int rank;
+    std::shared_ptr<std::atomic<int>> tid;  // kernel thread id, set by the thread
     std::thread t;
   };
   std::vector<Thread> threads_;
+  std::atomic<int> timer_tid_{0};
   std::chrono::system_clock::time_point start_time_;
   bool started_ = false;
   bool shut_down_ = false;
