@@ -6,7 +6,8 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 CFG        ?= cfg/capture-node.cfg
-FUZZ_SECONDS ?= 60
+# FUZZ_SECONDS: unset = per-target durations from test/fuzz/durations (60 s default).
+FUZZ_SECONDS ?=
 CTEST_ARGS ?=
 
 .PHONY: all deps build test run bench fuzz asan install clean check-format format
@@ -40,7 +41,7 @@ asan: deps
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSIPCAPD_FUZZ=ON
 	cmake --build $(FUZZ_BUILD) -j$(JOBS)
-	@bash test/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	@bash test/fuzz/run.sh $(FUZZ_BUILD) $(strip $(FUZZ_SECONDS))
 
 install: build
 	cmake --install $(BUILD)
