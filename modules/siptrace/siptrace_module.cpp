@@ -10,15 +10,17 @@
 #include "core/base/log.h"
 #include "core/db/driver.h"
 #include "core/module/module_api.h"
+#include "core/sip/msg_helpers.h"
 #include "modules/siptrace/hep_api_out.h"
 #include "modules/siptrace/siptrace_mi.h"
+#include "modules/siptrace/trace_scopes.h"
 #include "modules/siptrace/tracer.h"
 
 namespace sipcapd::siptrace {
 namespace {
 
-constexpr const char* kTmService = "TmApi/1";
-constexpr const char* kDialogService = "DialogApi/1";
+constexpr const char* kTmService = tm::kTmApiName;
+constexpr const char* kDialogService = dialog::kDialogApiName;
 
 struct State {
   Tracer tracer{TracerOptions{}};
@@ -27,6 +29,8 @@ struct State {
   std::vector<std::string> columns = DefaultColumns();
   std::atomic<bool> needs_tm{false}, needs_dialog{false};
   std::unique_ptr<HepApiOut> hep_out;
+  tm::TmApi* tm = nullptr;
+  dialog::DialogApi* dlg = nullptr;
   ModuleExports* exports = nullptr;  // for dependencies added by trace_id
 };
 
@@ -58,7 +62,6 @@ int SipTrace(State* s, MsgContext& ctx, const CallArgs& a) {
   std::string id = a.Str(0);
   Scope scope = Scope::kMessage;
   if (const Scope* sc = a.Has(1) ? a.FixedAs<Scope>(1) : nullptr) scope = *sc;
-  (void)scope;  // t/d are refused at startup until tm/dialog exist
   uint32_t types = kTypeSip;
   if (a.Has(2)) {
     if (const uint32_t* t = a.FixedAs<uint32_t>(2)) {
@@ -69,7 +72,16 @@ int SipTrace(State* s, MsgContext& ctx, const CallArgs& a) {
     if (!types) return -1;
   }
   std::string attrs = a.Has(3) ? a.Str(3) : std::string();
-  return s->tracer.TraceMessage(ctx, id, types, attrs);
+  int rc = s->tracer.TraceMessage(ctx, id, types, attrs);
+  if (scope == Scope::kMessage || rc < 0) return rc;
+  ScopeTrace st{id, types, attrs};
+  sip::Message* m = sip::Parsed(ctx);
+  if (!m || !m->is_request()) return rc;  // t/d on a reply: the message only
+  if (scope == Scope::kDialog && s->dlg && m->method() == "INVITE")
+    TraceDialog(s->tracer, *s->tm, *s->dlg, ctx, st);
+  else if (s->tm)
+    TraceTransaction(s->tracer, *s->tm, ctx, st);
+  return rc;
 }
 
 std::vector<ArgSpec> SipTraceArgs(State* s) {
@@ -86,8 +98,16 @@ std::vector<ArgSpec> SipTraceArgs(State* s) {
   scope.fixup = [s](const Value& c, std::any& out) -> Status {
     auto sc = ParseScope(c.AsString());
     if (!sc.ok()) return sc.status();
-    if (*sc == Scope::kTransaction) s->needs_tm = true;
-    if (*sc == Scope::kDialog) s->needs_dialog = true;
+    // Optional dependencies: tm / dialog initialise first when loaded;
+    // Init() refuses the scope when they are not.
+    if (*sc == Scope::kTransaction || *sc == Scope::kDialog) {
+      s->needs_tm = true;
+      AddDep(s->exports, "tm", false);
+    }
+    if (*sc == Scope::kDialog) {
+      s->needs_dialog = true;
+      AddDep(s->exports, "dialog", false);
+    }
     out = *sc;
     return Status::Ok();
   };
@@ -112,6 +132,8 @@ Status Init(State* s, Registrar& reg) {
   if (s->needs_dialog && !reg.FindService(kDialogService))
     return Status::Unsupported(
         "sip_trace scope 'd' (dialog) needs module dialog, which is not loaded/available");
+  s->tm = reg.Service<tm::TmApi>(kTmService);
+  s->dlg = reg.Service<dialog::DialogApi>(kDialogService);
   TracerOptions& o = s->tracer.options();
   o.trace_on = s->trace_on != 0;
   o.columns = s->columns;

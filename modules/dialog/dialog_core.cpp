@@ -1,0 +1,195 @@
+#include "modules/dialog/dialog_core.h"
+
+#include <chrono>
+
+#include "core/sip/msg_helpers.h"
+
+namespace sipcapd::dialog {
+namespace {
+
+constexpr const char* kExt = "dialog";
+struct DlgExt : MsgExtension {
+  uint64_t id = 0;
+  std::unique_ptr<MsgExtension> Clone() const override { return std::make_unique<DlgExt>(*this); }
+};
+
+}  // namespace
+
+int64_t DlgNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+DialogCore::DialogCore(tm::TmApi* tm, int timeout_s) : tm_(tm), timeout_s_(timeout_s) {}
+
+uint64_t DialogCore::CreateDialog(MsgContext& ctx) {
+  if (auto it = ctx.ext.find(kExt); it != ctx.ext.end())
+    return static_cast<DlgExt&>(*it->second).id;
+  sip::Message* m = sip::Parsed(ctx);
+  if (!m || !m->is_request() || m->method() != "INVITE" || !sip::ToTag(*m).empty()) return 0;
+  auto d = std::make_shared<Dialog>();
+  d->callid = std::string(sip::CallId(*m));
+  d->from_tag = std::string(sip::FromTag(*m));
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    d->id = ++next_id_;
+    by_id_[d->id] = d;
+    by_callid_.emplace(d->callid, d->id);
+  }
+  auto e = std::make_unique<DlgExt>();
+  e->id = d->id;
+  ctx.ext[kExt] = std::move(e);
+  uint64_t id = d->id;
+  tm_->RegisterCallback(ctx, tm::kTmcbReplyIn | tm::kTmcbTransEnd,
+                        [this, id](const tm::TmCbParams& p) { OnReply(id, p); });
+  DlgCbParams p;
+  p.type = kDlgcbCreated;
+  p.req = &ctx;
+  Fire(d, p);
+  return id;
+}
+
+void DialogCore::OnReply(uint64_t id, const tm::TmCbParams& p) {
+  std::shared_ptr<Dialog> d;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) return;
+    d = it->second;
+    if (p.type == tm::kTmcbTransEnd) {
+      if (d->state < kConfirmed) d->state = kDeleted;
+    } else if (p.code >= 300) {
+      if (d->state < kConfirmed) d->state = kDeleted;
+    } else if (p.code >= 200) {
+      if (d->state < kConfirmed) {
+        d->state = kConfirmed;
+        d->expires_ms = DlgNowMs() + int64_t{timeout_s_} * 1000;
+        auto msg = sip::Message::Parse(p.msg);
+        d->to_tag = std::string(sip::ToTag(*msg));
+      }
+    } else if (p.code > 100 && d->state == kUnconfirmed) {
+      d->state = kEarly;
+    }
+  }
+  if (p.type == tm::kTmcbReplyIn) {
+    DlgCbParams c;
+    c.type = kDlgcbReply;
+    c.code = p.code;
+    Fire(d, c);
+  }
+  if (d->state == kDeleted) Remove(id);
+}
+
+bool DialogCore::RegisterCallback(uint64_t id, uint32_t mask, DlgCallback cb) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return false;
+  it->second->cbs.emplace_back(mask, std::move(cb));
+  return true;
+}
+
+std::shared_ptr<Dialog> DialogCore::Match(MsgContext& ctx) {
+  if (auto it = ctx.ext.find(kExt); it != ctx.ext.end()) {
+    std::lock_guard<std::mutex> l(mu_);
+    auto d = by_id_.find(static_cast<DlgExt&>(*it->second).id);
+    return d == by_id_.end() ? nullptr : d->second;
+  }
+  sip::Message* m = sip::Parsed(ctx);
+  if (!m) return nullptr;
+  std::string callid(sip::CallId(*m));
+  std::string_view ft = sip::FromTag(*m), tt = sip::ToTag(*m);
+  std::lock_guard<std::mutex> l(mu_);
+  auto [b, e] = by_callid_.equal_range(callid);
+  for (auto it = b; it != e; ++it) {
+    auto& d = by_id_[it->second];
+    bool fwd = ft == d->from_tag && (tt == d->to_tag || d->to_tag.empty() || tt.empty());
+    bool rev = tt == d->from_tag && ft == d->to_tag;
+    if (fwd || rev) return d;
+  }
+  return nullptr;
+}
+
+uint64_t DialogCore::DialogOf(MsgContext& ctx) {
+  auto d = Match(ctx);
+  return d ? d->id : 0;
+}
+
+int DialogCore::State(MsgContext& ctx) {
+  auto d = Match(ctx);
+  if (!d) return 0;
+  std::lock_guard<std::mutex> l(mu_);
+  return d->state;
+}
+
+void DialogCore::OnRequest(MsgContext& req) {
+  sip::Message* m = sip::Parsed(req);
+  if (!m || !m->is_request() || sip::ToTag(*m).empty()) return;
+  auto d = Match(req);
+  if (!d) return;
+  DlgCbParams p;
+  p.req = &req;
+  p.dlg_id = d->id;
+  if (m->method() == "BYE") {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      d->state = kDeleted;
+    }
+    p.type = kDlgcbTerminated;
+    Fire(d, p);
+    Remove(d->id);
+    return;
+  }
+  p.type = kDlgcbReqWithin;
+  Fire(d, p);
+}
+
+void DialogCore::Fire(const std::shared_ptr<Dialog>& d, DlgCbParams p) {
+  std::vector<std::pair<uint32_t, DlgCallback>> cbs;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    cbs = d->cbs;
+    p.state = d->state;
+  }
+  p.dlg_id = d->id;
+  for (auto& [mask, cb] : cbs)
+    if (mask & p.type) cb(p);
+}
+
+void DialogCore::Remove(uint64_t id) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return;
+  auto [b, e] = by_callid_.equal_range(it->second->callid);
+  for (auto c = b; c != e; ++c)
+    if (c->second == id) {
+      by_callid_.erase(c);
+      break;
+    }
+  by_id_.erase(it);
+}
+
+void DialogCore::Expire(int64_t now) {
+  std::vector<std::shared_ptr<Dialog>> gone;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto& [id, d] : by_id_)
+      if (d->state == kConfirmed && d->expires_ms && now >= d->expires_ms) {
+        d->state = kDeleted;
+        gone.push_back(d);
+      }
+  }
+  for (auto& d : gone) {
+    DlgCbParams p;
+    p.type = kDlgcbTerminated;
+    Fire(d, p);
+    Remove(d->id);
+  }
+}
+
+size_t DialogCore::Size() {
+  std::lock_guard<std::mutex> l(mu_);
+  return by_id_.size();
+}
+
+}  // namespace sipcapd::dialog

@@ -1,0 +1,52 @@
+// DialogCore: the dialog table of the dialog module and the DialogApi.
+// Thread-safety: one mutex for the table; callbacks are run without it.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "modules/dialog/dialog_api.h"
+#include "modules/tm/tm_api.h"
+
+namespace sipcapd::dialog {
+
+struct Dialog {
+  uint64_t id = 0;
+  std::string callid, from_tag, to_tag;
+  int state = kUnconfirmed;
+  int64_t expires_ms = 0;  // confirmed dialogs: timeout
+  std::vector<std::pair<uint32_t, DlgCallback>> cbs;
+};
+
+class DialogCore : public DialogApi {
+ public:
+  DialogCore(tm::TmApi* tm, int timeout_s);
+  uint64_t CreateDialog(MsgContext& ctx) override;
+  bool RegisterCallback(uint64_t dlg_id, uint32_t mask, DlgCallback cb) override;
+  uint64_t DialogOf(MsgContext& ctx) override;
+  int State(MsgContext& ctx);  // 0 when none
+  // tm hook: every request tm handles.
+  void OnRequest(MsgContext& req);
+  void Expire(int64_t now_ms);
+  size_t Size();
+
+ private:
+  std::shared_ptr<Dialog> Match(MsgContext& ctx);
+  void Fire(const std::shared_ptr<Dialog>& d, DlgCbParams p);
+  void OnReply(uint64_t id, const tm::TmCbParams& p);
+  void Remove(uint64_t id);
+
+  tm::TmApi* tm_;
+  int timeout_s_;
+  std::mutex mu_;
+  std::map<uint64_t, std::shared_ptr<Dialog>> by_id_;
+  std::multimap<std::string, uint64_t> by_callid_;
+  uint64_t next_id_ = 0;
+};
+
+int64_t DlgNowMs();
+
+}  // namespace sipcapd::dialog

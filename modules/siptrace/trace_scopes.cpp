@@ -1,0 +1,75 @@
+#include "modules/siptrace/trace_scopes.h"
+
+#include <chrono>
+
+#include "core/sip/msg_helpers.h"
+
+namespace sipcapd::siptrace {
+namespace {
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+SockAddr Fix(const SockAddr& a, const SockAddr& peer, const std::optional<LocalIp>& local) {
+  if (a.ip.is_set() && !a.ip.IsAny()) return a;
+  if (local) return local->addr;
+  SockAddr r = a;
+  r.ip = LocalAddressToward(peer.ip);
+  return r;
+}
+
+}  // namespace
+
+TraceRecord RecordFromTm(const tm::TmCbParams& p, const char* dir,
+                         const std::optional<LocalIp>& local, int64_t now_us) {
+  TraceRecord r;
+  r.msg = std::string(p.msg);
+  auto m = sip::Message::Parse(p.msg);
+  r.callid = std::string(sip::CallId(*m));
+  r.fromtag = std::string(sip::FromTag(*m));
+  r.method = std::string(m->first_line_ok() ? sip::Method(*m) : p.method);
+  if (!p.is_request) r.status = std::to_string(p.code);
+  r.from_proto = r.to_proto = p.proto;
+  bool in = std::string_view(dir) == "in";
+  r.from = in ? p.src : Fix(p.src, p.dst, local);
+  r.to = in ? Fix(p.dst, p.src, local) : p.dst;
+  r.time_us = now_us;
+  r.direction = dir;
+  return r;
+}
+
+bool TraceTransaction(Tracer& tracer, tm::TmApi& tm, MsgContext& ctx, const ScopeTrace& s) {
+  if (!(s.types & kTypeSip)) return true;
+  Tracer* t = &tracer;
+  ScopeTrace st = s;
+  uint32_t mask = tm::kTmcbRequestIn | tm::kTmcbRequestOut | tm::kTmcbReplyIn | tm::kTmcbReplyOut;
+  return tm.RegisterCallback(ctx, mask, [t, st](const tm::TmCbParams& p) {
+    bool in = p.type == tm::kTmcbRequestIn || p.type == tm::kTmcbReplyIn;
+    TraceRecord r = RecordFromTm(p, in ? "in" : "out", t->options().local_ip, NowUs());
+    r.trace_attrs = st.attrs;
+    t->TraceRecordTo(r, st.id, p.is_request);
+  });
+}
+
+bool TraceDialog(Tracer& tracer, tm::TmApi& tm, dialog::DialogApi& dlg, MsgContext& ctx,
+                 const ScopeTrace& s) {
+  TraceTransaction(tracer, tm, ctx, s);
+  uint64_t id = dlg.CreateDialog(ctx);
+  if (!id) id = dlg.DialogOf(ctx);
+  if (!id) return false;
+  Tracer* t = &tracer;
+  tm::TmApi* tmp = &tm;
+  ScopeTrace st = s;
+  return dlg.RegisterCallback(
+      id, dialog::kDlgcbReqWithin | dialog::kDlgcbTerminated,
+      [t, tmp, st](const dialog::DlgCbParams& p) {
+        if (!p.req || !(st.types & kTypeSip)) return;
+        t->TraceMessage(*p.req, st.id, st.types, st.attrs);
+        TraceTransaction(*t, *tmp, *p.req, st);
+      });
+}
+
+}  // namespace sipcapd::siptrace
