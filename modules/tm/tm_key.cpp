@@ -61,12 +61,6 @@ Result<std::string> ServerKey(const sip::Message& req, std::string_view as_metho
   key.append(via->raw);
   key += '|';
   key += method;
-  if (req.method() != "ACK" && req.method() != "CANCEL") {
-    key += '|';
-    key.append(req.ruri());
-    key += '|';
-    key.append(sip::ToTag(req));
-  }
   return key;
 }
 

@@ -19,8 +19,8 @@ namespace sipcapd::tm {
 // RFC 3261 (top Via branch starts with "z9hG4bK"): branch + sent-by +
 // method, where ACK uses "INVITE" (it matches the INVITE transaction) and
 // CANCEL keeps its own method. RFC 2543: Call-ID, CSeq number, From tag,
-// top Via and, except for ACK, the R-URI and To tag ... (ACK uses
-// "INVITE" too and no To tag: the To tag of a non-2xx ACK is ours).
+// top Via and method (ACK again as "INVITE"); the R-URI and To tag are
+// left out so that an ACK (which carries our To tag) and a CANCEL match.
 // `as_method` overrides the method (CANCEL looks up its INVITE with it).
 Result<std::string> ServerKey(const sip::Message& req, std::string_view as_method = {});
 

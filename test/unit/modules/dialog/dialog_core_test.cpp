@@ -1,0 +1,110 @@
+// link: dialog_logic
+#include "modules/dialog/dialog_core.h"
+
+#include <gtest/gtest.h>
+
+namespace sipcapd::dialog {
+namespace {
+
+// A TmApi that records the callbacks so the test plays tm's part.
+class FakeTm : public tm::TmApi {
+ public:
+  bool RegisterCallback(MsgContext&, uint32_t mask, tm::TmCallback cb) override {
+    cbs.emplace_back(mask, std::move(cb));
+    return true;
+  }
+  void OnNewRequest(tm::TmRequestHook) override {}
+  uint64_t TransactionId(MsgContext&) override { return 0; }
+  void Reply(int code, const std::string& msg) {
+    tm::TmCbParams p;
+    p.type = tm::kTmcbReplyIn;
+    p.is_request = false;
+    p.code = code;
+    p.msg = msg;
+    for (auto& [m, cb] : cbs)
+      if (m & p.type) cb(p);
+  }
+  std::vector<std::pair<uint32_t, tm::TmCallback>> cbs;
+};
+
+MsgContext Ctx(const std::string& method, const std::string& from_tag, const std::string& to_tag,
+               const std::string& callid = "call-1") {
+  MsgContext c;
+  c.buf = method + " sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=" +
+          from_tag + "\r\nTo: <sip:b@h>" + (to_tag.empty() ? "" : ";tag=" + to_tag) +
+          "\r\nCall-ID: " + callid + "\r\nCSeq: 1 " + method + "\r\nContent-Length: 0\r\n\r\n";
+  return c;
+}
+std::string Reply(int code, const std::string& to_tag) {
+  return "SIP/2.0 " + std::to_string(code) + " X\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+         "From: <sip:a@h>;tag=ft\r\nTo: <sip:b@h>;tag=" + to_tag +
+         "\r\nCall-ID: call-1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+}
+
+TEST(DialogCore, LifecycleAndCallbacks) {
+  FakeTm tm;
+  DialogCore d(&tm, 10);
+  MsgContext inv = Ctx("INVITE", "ft", "");
+  uint64_t id = d.CreateDialog(inv);
+  ASSERT_NE(id, 0u);
+  EXPECT_EQ(d.CreateDialog(inv), id);  // idempotent on the same message
+  EXPECT_EQ(d.State(inv), kUnconfirmed);
+  std::vector<std::string> events;
+  ASSERT_TRUE(d.RegisterCallback(id, kDlgcbReqWithin | kDlgcbReply | kDlgcbTerminated,
+                                 [&](const DlgCbParams& p) {
+                                   events.push_back(std::to_string(p.type) + ":" +
+                                                    std::to_string(p.code) + ":" +
+                                                    std::to_string(p.state));
+                                 }));
+  tm.Reply(180, Reply(180, "tt"));
+  EXPECT_EQ(d.State(inv), kEarly);
+  tm.Reply(200, Reply(200, "tt"));
+  EXPECT_EQ(d.State(inv), kConfirmed);
+  // in-dialog requests both ways; a foreign one does not match
+  MsgContext reinv = Ctx("INVITE", "ft", "tt");
+  EXPECT_EQ(d.DialogOf(reinv), id);
+  d.OnRequest(reinv);
+  MsgContext rev = Ctx("INFO", "tt", "ft");
+  d.OnRequest(rev);
+  MsgContext other = Ctx("INFO", "ft", "zz", "call-2");
+  EXPECT_EQ(d.DialogOf(other), 0u);
+  d.OnRequest(other);
+  MsgContext bye = Ctx("BYE", "tt", "ft");
+  d.OnRequest(bye);
+  EXPECT_EQ(d.Size(), 0u);
+  EXPECT_EQ(d.DialogOf(bye), 0u);
+  std::vector<std::string> want = {"4:180:2", "4:200:4", "2:0:4", "2:0:4", "8:0:5"};
+  EXPECT_EQ(events, want);
+}
+
+TEST(DialogCore, FailedCallDeletedAndNonInviteRefused) {
+  FakeTm tm;
+  DialogCore d(&tm, 10);
+  MsgContext opt = Ctx("OPTIONS", "ft", "");
+  EXPECT_EQ(d.CreateDialog(opt), 0u);
+  MsgContext inv = Ctx("INVITE", "ft", "");
+  ASSERT_NE(d.CreateDialog(inv), 0u);
+  tm.Reply(486, Reply(486, "tt"));
+  EXPECT_EQ(d.Size(), 0u);
+}
+
+TEST(DialogCore, Timeout) {
+  FakeTm tm;
+  DialogCore d(&tm, 1);
+  MsgContext inv = Ctx("INVITE", "ft", "");
+  uint64_t id = d.CreateDialog(inv);
+  int terminated = 0;
+  d.RegisterCallback(id, kDlgcbTerminated, [&](const DlgCbParams& p) {
+    EXPECT_EQ(p.req, nullptr);
+    ++terminated;
+  });
+  tm.Reply(200, Reply(200, "tt"));
+  d.Expire(DlgNowMs());  // not yet
+  EXPECT_EQ(terminated, 0);
+  d.Expire(DlgNowMs() + 1500);
+  EXPECT_EQ(terminated, 1);
+  EXPECT_EQ(d.Size(), 0u);
+}
+
+}  // namespace
+}  // namespace sipcapd::dialog
