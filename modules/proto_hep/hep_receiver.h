@@ -21,7 +21,9 @@ struct HepStats {
   std::array<Stat, static_cast<size_t>(DecodeError::kCount)> errors;
   Stat kernel_drops;  // UDP SO_RXQ_OVFL (gauge, last seen value)
   Stat tcp_accepted, tcp_rejected, tcp_closed, tcp_garbage, tcp_stalled, tcp_idle_closed;
+  Stat tcp_current;  // open hep_tcp connections (gauge)
   Stat sent, send_dropped, send_errors, connects, connect_failures;
+  Stat send_dropped_full, send_dropped_write, send_dropped_shutdown;  // by reason
 };
 
 enum class AuthMode { kOff, kLog, kEnforce };

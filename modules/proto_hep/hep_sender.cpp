@@ -35,6 +35,7 @@ bool HepSender::Enqueue(std::string bytes) {
     std::lock_guard<std::mutex> l(mu_);
     if (q_.size() >= opts_.queue_max) {
       stats_->send_dropped.Inc();
+      stats_->send_dropped_full.Inc();
       return false;
     }
     q_.push_back(std::move(bytes));
@@ -118,13 +119,14 @@ bool HepSender::Write(const std::string& b) {
 
 void HepSender::Run() {
   std::unique_lock<std::mutex> l(mu_);
+  int attempts = 0;  // failed writes of the packet at the front
   while (true) {
     cv_.wait(l, [this] { return stop_ || !q_.empty(); });
-    if (stop_) return;
+    if (stop_) break;
+    // The front packet stays queued until it is written or given up, so a
+    // connect failure keeps it for the reconnect (the queue bounds it).
     std::string b = std::move(q_.front());
-    q_.pop_front();
     l.unlock();
-    bool sent = false;
     if (fd_ < 0) {
       stats_->connects.Inc();
       if (!Connect()) {
@@ -132,22 +134,41 @@ void HepSender::Run() {
         stats_->send_errors.Inc();
         backoff_ms_ = backoff_ms_ == 0 ? 100 : std::min(backoff_ms_ * 2, opts_.max_backoff_ms);
         l.lock();
-        // Back off without blocking Enqueue; the packet is lost (counted).
+        q_.front() = std::move(b);
+        // Back off without blocking Enqueue.
         cv_.wait_for(l, std::chrono::milliseconds(backoff_ms_), [this] { return stop_; });
         continue;
       }
     }
-    sent = Write(b);
+    bool sent = Write(b);
+    bool give_up = sent;
     if (sent) {
       backoff_ms_ = 0;
+      attempts = 0;
       stats_->sent.Inc();
     } else {
       stats_->send_errors.Inc();
-      // UDP errors (ICMP unreachable reported on the next send) keep the socket.
+      // UDP errors (ICMP unreachable reported on the next send) keep the
+      // socket and lose the datagram; TCP reconnects and retries it once.
       if (dest_.transport != Transport::kUdp) Disconnect();
+      if (dest_.transport == Transport::kUdp || ++attempts >= 2) {
+        stats_->send_dropped.Inc();
+        stats_->send_dropped_write.Inc();
+        attempts = 0;
+        give_up = true;
+      }
     }
     l.lock();
+    if (give_up) {
+      q_.pop_front();
+    } else {
+      q_.front() = std::move(b);
+    }
   }
+  // Stopping: what is still queued is dropped, and counted.
+  stats_->send_dropped.Inc(static_cast<int64_t>(q_.size()));
+  stats_->send_dropped_shutdown.Inc(static_cast<int64_t>(q_.size()));
+  q_.clear();
 }
 
 }  // namespace sipcapd::hep

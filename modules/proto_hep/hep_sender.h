@@ -3,8 +3,13 @@
 // host at every connect (DNS changes are followed), connects UDP or TCP
 // with a non-blocking connect bounded by connect_timeout_ms, writes with
 // MSG_NOSIGNAL bounded by send_timeout_ms, sets TCP keepalive, and on
-// failure reconnects with exponential backoff (100 ms .. 30 s). A full
-// queue drops the new packet and counts it. Thread-safe.
+// failure reconnects with exponential backoff (100 ms .. 30 s). A packet
+// stays at the head of the queue until written: a failed connect keeps it
+// for the reconnect; a failed TCP write reconnects and retries it once.
+// Drops are counted in send_dropped and by reason: send_dropped_full (the
+// new packet, queue full), send_dropped_write (UDP send error, or a TCP
+// write that failed twice), send_dropped_shutdown (queued at stop).
+// Thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -28,7 +33,7 @@ struct SenderOptions {
 class HepSender {
  public:
   HepSender(Destination dest, SenderOptions opts, HepStats* stats);
-  ~HepSender();  // stops the thread; queued packets are dropped (not counted as sent)
+  ~HepSender();  // stops the thread; queued packets are dropped (send_dropped_shutdown)
   HepSender(const HepSender&) = delete;
   HepSender& operator=(const HepSender&) = delete;
 

@@ -17,7 +17,9 @@ namespace {
 constexpr int kBatch = 16;
 constexpr size_t kDatagramBuf = 65536;  // > 65535: a full datagram never truncates
 
-Result<IpAddr> Resolve(const std::string& host) {
+}  // namespace
+
+Result<IpAddr> ResolveListenHost(const std::string& host) {
   if (host.empty() || host == "*") return IpAddr::V4(0);
   if (auto ip = IpAddr::Parse(host)) return *ip;
   addrinfo hints{}, *res = nullptr;
@@ -28,7 +30,6 @@ Result<IpAddr> Resolve(const std::string& host) {
   freeaddrinfo(res);
   return sa.ip;
 }
-}  // namespace
 
 HepUdpListener::HepUdpListener(ListenSpec spec, UdpOptions opts, HepReceiver* rx,
                                std::function<VarStore*()> vars)
@@ -41,7 +42,7 @@ HepUdpListener::~HepUdpListener() {
 }
 
 Status HepUdpListener::Open() {
-  auto ip = Resolve(spec_.host);
+  auto ip = ResolveListenHost(spec_.host);
   if (!ip.ok()) return ip.status();
   SockAddr addr{ip.value(), spec_.port};
   sockaddr_storage ss;

@@ -19,6 +19,10 @@ struct UdpOptions {
   int rcvbuf = 0;  // bytes requested; 0 keeps the system default
 };
 
+// The listening address of a ListenSpec host: "" and "*" are 0.0.0.0, an
+// IP literal as is, else the first address the name resolves to.
+Result<IpAddr> ResolveListenHost(const std::string& host);
+
 class HepUdpListener : public Listener {
  public:
   HepUdpListener(ListenSpec spec, UdpOptions opts, HepReceiver* rx,

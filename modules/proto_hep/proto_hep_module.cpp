@@ -5,6 +5,7 @@
 #include "core/base/log.h"
 #include "core/module/module_api.h"
 #include "modules/proto_hep/hep_service.h"
+#include "modules/proto_hep/hep_tcp_listener.h"
 #include "modules/proto_hep/hep_udp_listener.h"
 
 namespace sipcapd::hep {
@@ -20,7 +21,11 @@ std::vector<StatExport> Stats(HepStats& s) {
       {"tcp_accepted", &s.tcp_accepted}, {"tcp_rejected", &s.tcp_rejected},
       {"tcp_closed", &s.tcp_closed},   {"tcp_garbage", &s.tcp_garbage},
       {"tcp_stalled", &s.tcp_stalled}, {"tcp_idle_closed", &s.tcp_idle_closed},
+      {"tcp_connections", &s.tcp_current, kStatNoReset},
       {"sent", &s.sent},               {"send_dropped", &s.send_dropped},
+      {"send_dropped_full", &s.send_dropped_full},
+      {"send_dropped_write", &s.send_dropped_write},
+      {"send_dropped_shutdown", &s.send_dropped_shutdown},
       {"send_errors", &s.send_errors}, {"connects", &s.connects},
       {"connect_failures", &s.connect_failures},
   };
@@ -70,6 +75,21 @@ ModuleExports* Create() {
          o.rcvbuf = h->config().hep_rcvbuf;
          Registrar* r = &reg;
          return std::unique_ptr<Listener>(std::make_unique<HepUdpListener>(
+             s, o, &h->receiver(), [r] { return r->WorkerVars(); }));
+       }},
+      {"hep_tcp", kDefaultHepPort,
+       [h](const ListenSpec& spec, Registrar& reg) -> Result<std::unique_ptr<Listener>> {
+         ListenSpec s = spec;
+         const ProtoHepConfig& c = h->config();
+         if (s.port == 0) s.port = static_cast<uint16_t>(c.hep_port);
+         TcpListenOptions o;
+         o.workers = spec.children > 0 ? spec.children : reg.config().tcp_children;
+         o.max_connections = c.hep_tcp_max_connections;
+         o.max_conns_per_ip = c.hep_tcp_max_connections_per_ip;
+         o.idle_timeout_ms = c.hep_tcp_idle_timeout * 1000;
+         o.stall_timeout_ms = c.hep_tcp_stall_timeout * 1000;
+         Registrar* r = &reg;
+         return std::unique_ptr<Listener>(std::make_unique<HepTcpListener>(
              s, o, &h->receiver(), [r] { return r->WorkerVars(); }));
        }},
   };

@@ -1,0 +1,370 @@
+// link: proto_hep_logic
+// The hep_tcp listener on loopback (IPv4 and IPv6): frames split at every
+// byte boundary, 1000 frames in one write, garbage / TLS on the plain
+// port, undecodable frames keep the connection, caps total and per IP,
+// idle and stall timeouts, and the HepNet of what is handed on.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "modules/proto_hep/hep_service.h"
+#include "modules/proto_hep/hep_tcp_listener.h"
+#include "test/unit/modules/proto_hep/hep_test_util.h"
+
+namespace sipcapd::hep {
+namespace {
+using namespace std::chrono_literals;
+using namespace testing;
+
+struct Got {
+  std::mutex mu;
+  std::vector<std::string> payloads;
+  std::vector<HepNet> nets;
+  size_t size() {
+    std::lock_guard<std::mutex> l(mu);
+    return payloads.size();
+  }
+};
+
+struct Running {
+  Running(HepService& svc, TcpListenOptions o, const char* host = "127.0.0.1") {
+    ListenSpec spec;
+    spec.host = host;
+    spec.port = 0;
+    listener = std::make_unique<HepTcpListener>(spec, o, &svc.receiver(), nullptr);
+    ok = listener->Open().ok();
+    if (!ok) return;
+    for (int i = 0; i < listener->Workers(); ++i)
+      threads.emplace_back([this, i] { listener->Serve(i, stop); });
+  }
+  ~Running() {
+    stop = true;
+    listener->Shutdown();
+    for (auto& t : threads) t.join();
+  }
+  uint16_t port() const { return listener->local().port; }
+  std::unique_ptr<HepTcpListener> listener;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  bool ok = false;
+};
+
+template <class F>
+bool WaitFor(F f, int ms = 3000) {
+  for (int i = 0; i < ms / 10; ++i) {
+    if (f()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return f();
+}
+
+int Connect(uint16_t port, const char* ip = "127.0.0.1") {
+  SockAddr a{IpAddr::Parse(ip).value(), port};
+  sockaddr_storage ss;
+  socklen_t len = a.ToSockaddr(&ss);
+  int fd = socket(ss.ss_family, SOCK_STREAM, 0);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    close(fd);
+    return -1;
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return fd;
+}
+
+bool WriteAll(int fd, std::string_view b) {
+  while (!b.empty()) {
+    ssize_t n = send(fd, b.data(), b.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    b.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// True when the peer closed `fd` within `ms` (read returns 0 or an error).
+bool PeerClosed(int fd, int ms) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  char b[256];
+  while (std::chrono::steady_clock::now() < end) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 20) == 1) {
+      ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+      if (n <= 0) return true;
+    }
+  }
+  return false;
+}
+
+std::string Frame(int i) {
+  return Hep3({Ch(1, Be(2, 1)), Ch(2, Be(17, 1)), Ch(3, Ip4(10, 0, 0, 1)), Ch(4, Ip4(10, 0, 0, 2)),
+               Ch(7, Be(5060, 2)), Ch(8, Be(5080, 2)), Ch(9, Be(1700000000, 4)),
+               Ch(10, Be(i, 4)), Ch(11, Be(1, 1)), Ch(12, Be(7, 4)),
+               Ch(15, "OPTIONS sip:" + std::to_string(i) + " SIP/2.0\r\n\r\n")});
+}
+
+void Collect(HepService& svc, Got* got) {
+  svc.RegisterReceiveCallback([got](MsgContext& ctx) {
+    const HepContext* h = GetHepContext(ctx);
+    std::lock_guard<std::mutex> l(got->mu);
+    got->payloads.push_back(ctx.buf);
+    if (h) got->nets.push_back(h->net);
+  });
+}
+
+TEST(HepTcp, SplitAtEveryByteBoundary) {
+  HepService svc;
+  ASSERT_TRUE(svc.Finalize().ok());
+  Got got;
+  Collect(svc, &got);
+  TcpListenOptions o;
+  o.workers = 2;
+  Running run(svc, o);
+  ASSERT_TRUE(run.ok);
+  int fd = Connect(run.port());
+  ASSERT_GE(fd, 0);
+  std::string two = Frame(1) + Frame(2);  // splits inside the first and across both
+  size_t expected = 0;
+  for (size_t cut = 1; cut < two.size(); ++cut) {
+    ASSERT_TRUE(WriteAll(fd, two.substr(0, cut)));
+    std::this_thread::sleep_for(1ms);  // separate segments, most of the time
+    ASSERT_TRUE(WriteAll(fd, two.substr(cut)));
+    expected += 2;
+  }
+  ASSERT_TRUE(WaitFor([&] { return got.size() == expected; })) << got.size() << " of " << expected;
+  {
+    std::lock_guard<std::mutex> l(got.mu);
+    for (size_t i = 0; i < got.payloads.size(); ++i)
+      ASSERT_EQ(got.payloads[i], "OPTIONS sip:" + std::to_string(1 + i % 2) + " SIP/2.0\r\n\r\n");
+    EXPECT_EQ(got.nets[0].proto, Proto::kHepTcp);
+    EXPECT_EQ(got.nets[0].src.ip.ToString(), "127.0.0.1");
+    EXPECT_EQ(got.nets[0].dst.port, run.port());
+    EXPECT_EQ(got.nets[0].listener, "hep_tcp:127.0.0.1:" + std::to_string(run.port()));
+  }
+  // Byte by byte, one write per byte.
+  std::string f = Frame(3);
+  for (char c : f) ASSERT_TRUE(WriteAll(fd, std::string_view(&c, 1)));
+  ASSERT_TRUE(WaitFor([&] { return got.size() == expected + 1; }));
+  EXPECT_EQ(svc.stats().tcp_accepted.Get(), 1);
+  EXPECT_EQ(svc.stats().tcp_garbage.Get(), 0);
+  EXPECT_EQ(svc.stats().tcp_current.Get(), 1);
+  close(fd);
+  ASSERT_TRUE(WaitFor([&] { return svc.stats().tcp_closed.Get() == 1; }));
+  EXPECT_EQ(svc.stats().tcp_current.Get(), 0);
+  EXPECT_EQ(run.listener->connections(), 0);
+}
+
+TEST(HepTcp, ThousandFramesInOneWriteAndMaxSizeFrame) {
+  HepService svc;
+  ASSERT_TRUE(svc.Finalize().ok());
+  Got got;
+  Collect(svc, &got);
+  Running run(svc, TcpListenOptions{});
+  ASSERT_TRUE(run.ok);
+  std::string all;
+  for (int i = 0; i < 1000; ++i) all += Frame(i);
+  // One frame of exactly 65535 bytes.
+  std::string big_payload(65535 - 6 - 6, 'x');
+  all += Hep3({Ch(15, big_payload)});
+  ASSERT_EQ(Hep3({Ch(15, big_payload)}).size(), 65535u);
+  int fd = Connect(run.port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(WriteAll(fd, all));
+  ASSERT_TRUE(WaitFor([&] { return got.size() == 1001; })) << got.size();
+  std::lock_guard<std::mutex> l(got.mu);
+  for (int i = 0; i < 1000; ++i)
+    ASSERT_EQ(got.payloads[i], "OPTIONS sip:" + std::to_string(i) + " SIP/2.0\r\n\r\n");
+  EXPECT_EQ(got.payloads[1000], big_payload);
+  EXPECT_EQ(svc.stats().decoded.Get(), 1001);
+  close(fd);
+}
+
+TEST(HepTcp, GarbageClosesTheConnection) {
+  HepService svc;
+  ASSERT_TRUE(svc.Finalize().ok());
+  Got got;
+  Collect(svc, &got);
+  Running run(svc, TcpListenOptions{});
+  ASSERT_TRUE(run.ok);
+  // A good frame, then garbage: the frame is delivered, then the close.
+  int fd = Connect(run.port());
+  ASSERT_TRUE(WriteAll(fd, Frame(1) + "GET / HTTP/1.1\r\n\r\n"));
+  EXPECT_TRUE(PeerClosed(fd, 3000));
+  close(fd);
+  EXPECT_EQ(got.size(), 1u);
+  // A TLS ClientHello start on the plain port.
+  fd = Connect(run.port());
+  ASSERT_TRUE(WriteAll(fd, std::string("\x16\x03\x01\x02\x00\x01", 6)));
+  EXPECT_TRUE(PeerClosed(fd, 3000));
+  close(fd);
+  // A HEPv3 header with length < 6; a bad magic detected on its first byte.
+  fd = Connect(run.port());
+  ASSERT_TRUE(WriteAll(fd, std::string("HEP3\x00\x03", 6)));
+  EXPECT_TRUE(PeerClosed(fd, 3000));
+  close(fd);
+  fd = Connect(run.port());
+  ASSERT_TRUE(WriteAll(fd, "X"));
+  EXPECT_TRUE(PeerClosed(fd, 3000));
+  close(fd);
+  EXPECT_EQ(svc.stats().tcp_garbage.Get(), 4);
+  // A well-framed but undecodable frame is counted and the connection stays.
+  fd = Connect(run.port());
+  ASSERT_TRUE(WriteAll(fd, Hep3({ChRawLen(15, 3, "")})));
+  ASSERT_TRUE(WaitFor([&] { return svc.stats().received.Get() == 2; }));
+  ASSERT_TRUE(WriteAll(fd, Frame(2)));
+  ASSERT_TRUE(WaitFor([&] { return got.size() == 2; }));
+  EXPECT_FALSE(PeerClosed(fd, 100));
+  close(fd);
+  EXPECT_EQ(svc.stats().tcp_garbage.Get(), 4);
+}
+
+TEST(HepTcp, CapsTotalAndPerIp) {
+  HepService svc;
+  ASSERT_TRUE(svc.Finalize().ok());
+  TcpListenOptions o;
+  o.max_connections = 5;
+  o.max_conns_per_ip = 3;
+  Running run(svc, o);
+  ASSERT_TRUE(run.ok);
+  std::vector<int> fds;
+  for (int i = 0; i < 3; ++i) fds.push_back(Connect(run.port()));
+  ASSERT_TRUE(WaitFor([&] { return svc.stats().tcp_accepted.Get() == 3; }));
+  int extra = Connect(run.port());  // 4th from 127.0.0.1: over the per-IP cap
+  EXPECT_TRUE(PeerClosed(extra, 3000));
+  close(extra);
+  EXPECT_EQ(svc.stats().tcp_rejected.Get(), 1);
+  // Other source IPs (127.0.0.2/3 are loopback too) up to the total cap.
+  auto from = [&](const char* src) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    SockAddr a{IpAddr::Parse(src).value(), 0};
+    sockaddr_storage ss;
+    socklen_t l = a.ToSockaddr(&ss);
+    EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&ss), l), 0);
+    SockAddr d{IpAddr::Parse("127.0.0.1").value(), run.port()};
+    l = d.ToSockaddr(&ss);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&ss), l), 0);
+    return fd;
+  };
+  fds.push_back(from("127.0.0.2"));
+  fds.push_back(from("127.0.0.2"));
+  ASSERT_TRUE(WaitFor([&] { return svc.stats().tcp_accepted.Get() == 5; }));
+  extra = from("127.0.0.3");  // over the total cap
+  EXPECT_TRUE(PeerClosed(extra, 3000));
+  close(extra);
+  EXPECT_EQ(svc.stats().tcp_rejected.Get(), 2);
+  EXPECT_EQ(run.listener->connections(), 5);
+  // Closing one frees a slot.
+  close(fds[0]);
+  fds.erase(fds.begin());
+  ASSERT_TRUE(WaitFor([&] { return run.listener->connections() == 4; }));
+  int again = Connect(run.port());
+  ASSERT_TRUE(WaitFor([&] { return svc.stats().tcp_accepted.Get() == 6; }));
+  EXPECT_FALSE(PeerClosed(again, 100));
+  close(again);
+  for (int fd : fds) close(fd);
+}
+
+TEST(HepTcp, IdleAndStallTimeouts) {
+  HepService svc;
+  ASSERT_TRUE(svc.Finalize().ok());
+  Got got;
+  Collect(svc, &got);
+  TcpListenOptions o;
+  o.idle_timeout_ms = 600;
+  o.stall_timeout_ms = 300;
+  Running run(svc, o);
+  ASSERT_TRUE(run.ok);
+  int idle = Connect(run.port());
+  ASSERT_TRUE(WriteAll(idle, Frame(1)));
+  int stall = Connect(run.port());
+  std::string f = Frame(2);
+  // Keeps sending one byte every 100 ms: never idle, but the frame stalls.
+  auto t0 = std::chrono::steady_clock::now();
+  bool stall_closed = false;
+  for (size_t i = 0; i + 1 < f.size() && !stall_closed; ++i) {
+    WriteAll(stall, std::string_view(&f[i], 1));
+    stall_closed = PeerClosed(stall, 100);
+  }
+  EXPECT_TRUE(stall_closed);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2000ms);
+  EXPECT_EQ(svc.stats().tcp_stalled.Get(), 1);
+  EXPECT_TRUE(PeerClosed(idle, 3000));
+  EXPECT_EQ(svc.stats().tcp_idle_closed.Get(), 1);
+  EXPECT_EQ(got.size(), 1u);
+  close(idle);
+  close(stall);
+}
+
+TEST(HepTcp, Ipv6) {
+  HepService svc;
+  ASSERT_TRUE(svc.Finalize().ok());
+  Got got;
+  Collect(svc, &got);
+  Running run(svc, TcpListenOptions{}, "::1");
+  if (!run.ok) GTEST_SKIP() << "no IPv6 loopback on this host";
+  int fd = Connect(run.port(), "::1");
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(WriteAll(fd, Frame(7) + Frame(8)));
+  ASSERT_TRUE(WaitFor([&] { return got.size() == 2; }));
+  std::lock_guard<std::mutex> l(got.mu);
+  EXPECT_EQ(got.nets[0].family, AF_INET6);
+  EXPECT_EQ(got.nets[0].src.ip.ToString(), "::1");
+  EXPECT_EQ(got.nets[0].listener, "hep_tcp:[::1]:" + std::to_string(run.port()));
+  close(fd);
+}
+
+uint16_t UnusedTcpPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+  socklen_t sl = sizeof(sa);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &sl);
+  close(fd);
+  return ntohs(sa.sin_port);
+}
+
+TEST(HepSender, ConnectFailureKeepsPacketsForTheReconnect) {
+  uint16_t port = UnusedTcpPort();
+  HepService svc;
+  svc.config().hep_send_queue_size = 3;
+  ASSERT_TRUE(svc.Finalize().ok());
+  Got got;
+  Collect(svc, &got);
+  ASSERT_TRUE(svc.AddHepId("[t] 127.0.0.1:" + std::to_string(port) + "; transport=tcp").ok());
+  for (int i = 0; i < 5; ++i) {
+    Packet p;
+    p.payload = "p" + std::to_string(i);
+    p.Mark(kChunkPayload);
+    EXPECT_EQ(svc.Send("t", p).ok(), i < 3) << i;  // the queue holds 3
+  }
+  ASSERT_TRUE(WaitFor([&] { return svc.stats().connect_failures.Get() >= 1; }));
+  EXPECT_EQ(svc.stats().send_dropped.Get(), 2);
+  EXPECT_EQ(svc.stats().send_dropped_full.Get(), 2);
+  // The collector comes up on that port: the 3 queued packets arrive in order.
+  ListenSpec spec;
+  spec.host = "127.0.0.1";
+  spec.port = port;
+  HepTcpListener l(spec, TcpListenOptions{}, &svc.receiver(), nullptr);
+  ASSERT_TRUE(l.Open().ok());
+  std::atomic<bool> stop{false};
+  std::thread t([&] { l.Serve(0, stop); });
+  bool ok = WaitFor([&] { return got.size() == 3; }, 8000);
+  stop = true;
+  t.join();
+  ASSERT_TRUE(ok) << got.size();
+  std::lock_guard<std::mutex> g(got.mu);
+  EXPECT_EQ(got.payloads, (std::vector<std::string>{"p0", "p1", "p2"}));
+  EXPECT_EQ(svc.stats().sent.Get(), 3);
+  EXPECT_EQ(svc.stats().send_dropped.Get(), 2);
+}
+
+}  // namespace
+}  // namespace sipcapd::hep
