@@ -90,9 +90,10 @@ bool IsTypedGeneric(uint16_t type) {
   return !(type >= 0x0019 && type <= 0x001f);  // unassigned / reserved
 }
 
-// Stores the value of a typed generic chunk (size already checked).
-Status SetTyped(Packet& p, uint16_t type, std::span<const uint8_t> v,
-                const DecodeOptions& opts, DecodeError* why) {
+// Stores the value of a typed generic chunk (size already checked). Only
+// 0x0010 can fail: false with *err set (no Status built on the hot path).
+bool SetTyped(Packet& p, uint16_t type, std::span<const uint8_t> v,
+              const DecodeOptions& opts, DecodeError* why, Status* err) {
   switch (type) {
     case kChunkIpFamily: p.family = v[0]; break;
     case kChunkIpProto: p.ip_proto = v[0]; break;
@@ -109,7 +110,11 @@ Status SetTyped(Packet& p, uint16_t type, std::span<const uint8_t> v,
     case kChunkPayload: p.payload = Str(v); p.compressed = false; break;
     case kChunkCompressedPayload: {
       std::string_view sv(reinterpret_cast<const char*>(v.data()), v.size());
-      SIPCAPD_RETURN_IF_ERROR(Inflate(sv, opts.max_inflated, &p.payload, why));
+      Status st = Inflate(sv, opts.max_inflated, &p.payload, why);
+      if (!st.ok()) {
+        *err = std::move(st);
+        return false;
+      }
       p.compressed = true;
       break;
     }
@@ -133,13 +138,15 @@ Status SetTyped(Packet& p, uint16_t type, std::span<const uint8_t> v,
     case kChunkGroupId: p.group_id = Str(v); break;
     default: break;
   }
-  return Status::Ok();
+  return true;
 }
 
 // An address chunk seen in the walk, resolved against the family at the end.
+// At most one per address type (later ones are duplicates, kept in extra),
+// so a fixed array; the value points into the input.
 struct AddrSeen {
   uint16_t type;
-  std::string data;
+  std::span<const uint8_t> data;
   size_t extra_pos;  // where it goes in `extra` if it is not used
 };
 
@@ -159,7 +166,9 @@ Result<Packet> DecodeV3(std::span<const uint8_t> in, const DecodeOptions& opts,
   Cursor c(in.subspan(0, total));
   std::span<const uint8_t> skip;
   c.Bytes(kHeaderSize, &skip);
-  std::vector<AddrSeen> addrs;
+  AddrSeen addrs[4];
+  size_t n_addrs = 0;
+  Status err;
   while (c.left() > 0) {
     size_t at = c.pos();
     uint16_t vendor = 0, type = 0, len = 0;
@@ -196,11 +205,11 @@ Result<Packet> DecodeV3(std::span<const uint8_t> in, const DecodeOptions& opts,
       continue;
     }
     if (type >= kChunkIp4Src && type <= kChunkIp6Dst) {
-      addrs.push_back({type, Str(v), p.extra.size()});
+      addrs[n_addrs++] = {type, v, p.extra.size()};
       p.Mark(type);
       continue;
     }
-    SIPCAPD_RETURN_IF_ERROR(SetTyped(p, type, v, opts, why));
+    if (!SetTyped(p, type, v, opts, why, &err)) return err;
     p.Mark(type);
   }
 
@@ -223,15 +232,14 @@ Result<Packet> DecodeV3(std::span<const uint8_t> in, const DecodeOptions& opts,
   if ((p.Has(other_src) && !p.Has(own_src)) || (p.Has(other_dst) && !p.Has(own_dst)))
     return Fail(DecodeError::kFamilyMismatch, why,
                 std::string("address chunks do not match family ") + (v4 ? "IPv4" : "IPv6"));
-  for (size_t i = addrs.size(); i-- > 0;) {
+  for (size_t i = n_addrs; i-- > 0;) {
     const AddrSeen& a = addrs[i];
     if (a.type == own_src || a.type == own_dst) {
-      std::span<const uint8_t> v(reinterpret_cast<const uint8_t*>(a.data.data()), a.data.size());
-      SetTyped(p, a.type, v, opts, why);
+      SetTyped(p, a.type, a.data, opts, why, &err);  // addresses cannot fail
     } else {
       p.Unmark(a.type);
       p.extra.insert(p.extra.begin() + static_cast<std::ptrdiff_t>(a.extra_pos),
-                     Chunk{kVendorGeneric, a.type, a.data});
+                     Chunk{kVendorGeneric, a.type, Str(a.data)});
     }
   }
   if (opts.require_payload && !p.Has(kChunkPayload) && !p.Has(kChunkCompressedPayload))
