@@ -28,7 +28,8 @@ class ApiBridge : public HepBridge {
   Status Relay(const hep::Packet& p, int version, const std::string& uri) override {
     auto d = ParseRelayUri(uri);
     if (!d.ok()) return d.status();
-    d->version = version;
+    if (d->version == 0) d->version = version;  // no ;version=: as it arrived
+    version = d->version;
     if (version < 3 && d->transport != hep::Transport::kUdp)
       return Status::Invalid("HEPv" + std::to_string(version) + " can only be relayed over UDP");
     return api_->SendTo(*d, p);
@@ -60,6 +61,7 @@ Result<hep::Destination> ParseRelayUri(std::string_view uri) {
   hep::Destination d;
   d.name = "hep_relay";
   d.transport = hep::Transport::kUdp;
+  d.version = 0;
   std::string_view port;
   if (!s.empty() && s.front() == '[') {
     size_t close = s.find(']');
@@ -91,6 +93,12 @@ Result<hep::Destination> ParseRelayUri(std::string_view uri) {
     else if (tr == "tcp") d.transport = hep::Transport::kTcp;
     else if (tr == "tls") d.transport = hep::Transport::kTls;
     else return Status::Invalid("transport '" + tr + "' cannot carry HEP");
+  }
+  size_t vp = params.find(";version=");
+  if (vp != std::string_view::npos) {
+    std::string_view v = params.substr(vp + 9, params.find(';', vp + 1) - (vp + 9));
+    if (v != "1" && v != "2" && v != "3") return Status::Invalid("bad version in '" + std::string(uri) + "'");
+    d.version = v[0] - '0';
   }
   return d;
 }

@@ -29,8 +29,9 @@ class HepBridge {
 // What the receive callback returns to proto_hep.
 enum class HepVerdict { kDrop, kConsumed, kRunSip };
 
-// hep_relay's next hop: "sip:host[:port][;transport=udp|tcp|tls]" (also
-// hep: or no scheme; IPv6 in brackets). Port defaults to 9060.
+// hep_relay's next hop: "sip:host[:port][;transport=udp|tcp|tls][;version=1|2|3]"
+// (also hep: or no scheme; IPv6 in brackets). Port defaults to 9060; version
+// 0 in the result = none given (relay in the version the packet arrived in).
 Result<hep::Destination> ParseRelayUri(std::string_view uri);
 
 // Binds to proto_hep's HepApi and registers `on_receive` as the HEP

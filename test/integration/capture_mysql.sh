@@ -5,7 +5,9 @@
 # row checked with the mysql client, strftime table created LIKE its
 # template from the packet time, RTCP into rtcp_capture.
 source "$SIPCAPD_SOURCE_DIR/test/lib/common.sh"
-SEND="python3 $SIPCAPD_SOURCE_DIR/test/data/capture/hep_send.py"
+# The system interpreter: a pyenv shim in PATH can take seconds per start.
+PY=$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3)
+SEND="$PY $SIPCAPD_SOURCE_DIR/test/data/capture/hep_send.py"
 INV="$SIPCAPD_SOURCE_DIR/test/data/capture/invite.sip"
 DBCTL="$SIPCAPD_SOURCE_DIR/scripts/sipcapd-dbctl"
 for m in proto_hep db_mysql sipcapture; do

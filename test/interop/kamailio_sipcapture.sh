@@ -8,6 +8,8 @@
 # (kamailio/compare_rows.py); only the differences documented in
 # doc/interop.md are allowed.
 source "$SIPCAPD_SOURCE_DIR/test/lib/common.sh"
+# The system interpreter: a pyenv shim in PATH can take seconds per start.
+PY=$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3)
 source "$SIPCAPD_SOURCE_DIR/test/interop/kamailio/lib.sh"
 need kamailio sipp mariadb ss python3
 for m in proto_hep db_mysql sipcapture; do
@@ -58,7 +60,7 @@ WAIT_SECS=10 wait_for udp_listening "$sport_hep" || { cat "$TMP/node.log"; fail 
 WAIT_SECS=15 wait_for udp_listening "$kcap_port" || { cat "$TMP/kcap.log"; fail "kamailio capture node not listening"; }
 # tee
 tee_port=$(free_port udp)
-python3 "$SIPCAPD_SOURCE_DIR/test/interop/kamailio/hep_tee.py" "$tee_port" "$sport_hep" "$kcap_port" >"$TMP/tee.log" 2>&1 &
+$PY "$SIPCAPD_SOURCE_DIR/test/interop/kamailio/hep_tee.py" "$tee_port" "$sport_hep" "$kcap_port" >"$TMP/tee.log" 2>&1 &
 TEE=$!; PIDS+=("$TEE")
 WAIT_SECS=10 wait_for udp_listening "$tee_port" || fail "tee not listening"
 # Kamailio tracing proxy -> tee
@@ -84,7 +86,7 @@ cols=$(q "$DBA" "select group_concat(column_name order by ordinal_position) from
 sel="select unix_timestamp(date) as date,$cols from sip_capture order by micro_ts, callid, id"
 q "$DBA" "$sel" >"$TMP/a.tsv" || fail "dump A"
 q "$DBB" "$sel" >"$TMP/b.tsv" || fail "dump B"
-python3 "$SIPCAPD_SOURCE_DIR/test/interop/kamailio/compare_rows.py" "$TMP/a.tsv" "$TMP/b.tsv" || { kill -TERM "$TEE"; wait "$TEE"; mkdir -p /tmp/kcmp-last; cp "$TMP"/*.tsv "$TMP/tee.log" /tmp/kcmp-last/; echo "dumps kept in /tmp/kcmp-last"; false; } ||
+$PY "$SIPCAPD_SOURCE_DIR/test/interop/kamailio/compare_rows.py" "$TMP/a.tsv" "$TMP/b.tsv" || { kill -TERM "$TEE"; wait "$TEE"; mkdir -p /tmp/kcmp-last; cp "$TMP"/*.tsv "$TMP/tee.log" /tmp/kcmp-last/; echo "dumps kept in /tmp/kcmp-last"; false; } ||
   fail "sipcapd and Kamailio sipcapture rows differ (see DIFF lines; deliberate differences go in doc/interop.md and compare_rows.py)"
 pass "sipcapd rows equal Kamailio sipcapture rows field for field (documented differences only)"
 kill -TERM "$TEE"; wait "$TEE"; cat "$TMP/tee.log"

@@ -6,6 +6,8 @@
 # 200 out) must be stored once, with addresses, ports, node (capture id 2001),
 # time and Call-ID decoded; nothing counted as bad by proto_hep.
 source "$SIPCAPD_SOURCE_DIR/test/lib/common.sh"
+# The system interpreter: a pyenv shim in PATH can take seconds per start.
+PY=$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3)
 source "$SIPCAPD_SOURCE_DIR/test/interop/kamailio/lib.sh"
 need kamailio sipp sqlite3 ss
 for m in proto_hep db_sqlite sipcapture; do
