@@ -6,8 +6,8 @@
 #   * custom vendor chunks: the one the agent sent and the one hep_set added
 #     at A reach B (hep_get at B stores them) and the listener byte for byte;
 #     a generic chunk changed by hep_set (captagent_id) is relayed changed
-#   * v3 -> v2 when the relay URI asks for it (;version=2)
-#   * over TCP (;transport=tcp) when proto_hep provides hep_tcp.
+#   * v3 -> v2 and v2 -> v3 when the relay URI asks for it (;version=N)
+#   * over TCP (;transport=tcp) to B's hep_tcp listener.
 source "$SIPCAPD_SOURCE_DIR/test/lib/common.sh"
 # The system interpreter: a pyenv shim in PATH can take seconds per start.
 PY=$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3)
@@ -22,11 +22,12 @@ udp_listening() { ss -Hlun "sport = :$1" | grep -q .; }
 tcp_listening() { ss -Hltn "sport = :$1" | grep -q .; }
 q() { sqlite3 "$TMP/b.db" "$1"; }
 
-# hep_tcp present? (proto_hep registers the protocol; cfg check tells us)
+# hep_tcp must be provided by proto_hep (the cfg check says so).
 pa=$(free_port udp); pb=$(free_port udp); pl=$(free_port udp)
 HAVE_TCP=0
 printf 'mpath="%s"\nloadmodule "proto_hep.so"\nlisten=hep_tcp:127.0.0.1:%s\n' "$SIPCAPD_MODULE_DIR" "$pb" >"$TMP/probe.cfg"
 "$SIPCAPD_BIN" -c -f "$TMP/probe.cfg" >"$TMP/probe.log" 2>&1 && HAVE_TCP=1
+[ "$HAVE_TCP" = 1 ] || { cat "$TMP/probe.log"; fail "proto_hep provides no hep_tcp listener"; }
 TCP_LISTEN=""; [ "$HAVE_TCP" = 1 ] && TCP_LISTEN="listen=hep_tcp:127.0.0.1:$pb"
 
 cat >"$TMP/b.cfg" <<CFG
@@ -70,6 +71,7 @@ route[relay] {
     hep_set("utf8-string", "0x0077", "0x0030", "added-by-A");
     if (\$ci =~ "capt") hep_set("captagent_id", "3003");
   }
+  if (\$ci =~ "tov3") { \$du = "sip:127.0.0.1:$pb;version=3"; hep_relay(); exit; }
   if (\$ci =~ "tov2") { \$du = "sip:127.0.0.1:$pb;version=2"; hep_relay(); exit; }
   if (\$ci =~ "tcp") { \$du = "sip:127.0.0.1:$pb;transport=tcp"; hep_relay(); exit; }
   \$du = "sip:127.0.0.1:$pb"; hep_relay();
@@ -143,6 +145,12 @@ WAIT_SECS=10 wait_for bash -c "[ \"\$(sqlite3 $TMP/b.db \"select count(*) from s
 got=$(q "select custom_field1, node, micro_ts, source_ip, destination_port from sip_capture where callid='relay-tov2'")
 [ "$got" = "2|homer01:2001|1700000000000123|192.0.2.10|5080" ] || fail "v3 -> v2 row: $got"
 pass "HEPv3 relayed as HEPv2 (;version=2)"
+inv relay-v2tov3 | $SEND --version 2 127.0.0.1 "$pa" -
+WAIT_SECS=10 wait_for bash -c "[ \"\$(sqlite3 $TMP/b.db \"select count(*) from sip_capture where callid='relay-v2tov3'\")\" = 1 ]" ||
+  { tail -5 "$TMP/a.log"; fail "v2 -> v3 relay (;version=3): no row at B"; }
+got=$(q "select custom_field1, node, micro_ts, source_ip, destination_port from sip_capture where callid='relay-v2tov3'")
+[ "$got" = "3|homer01:2001|1700000000000123|192.0.2.10|5080" ] || fail "v2 -> v3 row: $got"
+pass "HEPv2 relayed as HEPv3 (;version=3)"
 
 if [ "$HAVE_TCP" = 1 ]; then
   inv relay-tcp | $SEND --chunk 0x0020:0x0099:from-agent 127.0.0.1 "$pa" -
