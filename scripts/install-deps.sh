@@ -9,7 +9,7 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcjson-dev libsqlite3-dev sqlite3 libmariadb-dev libssl-dev zlib1g-dev
   mariadb-server mariadb-client
-  sip-tester tshark kamailio kamailio-extra-modules kamailio-mysql-modules
+  sip-tester tshark sngrep kamailio kamailio-extra-modules kamailio-mysql-modules
   iproute2 procps psmisc curl python3 clang-format
 )
 

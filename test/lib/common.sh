@@ -3,6 +3,8 @@ set -uo pipefail
 : "${SIPCAPD_BIN:?SIPCAPD_BIN not set (run through ctest)}"
 : "${SIPCAPD_MODULE_DIR:?}"
 TMP="$(mktemp -d /tmp/sipcapd-test.XXXXXX)"
+# Debian's python3 directly: a pyenv shim on PATH can take seconds to start.
+PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 PIDS=()
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
@@ -15,7 +17,7 @@ cleanup_common() {
 trap cleanup_common EXIT
 # free_port [udp|tcp]: a port the OS says is free on 127.0.0.1.
 free_port() {
-  python3 - "$1" <<'PY'
+  "$PY" - "$1" <<'PY'
 import socket, sys
 t = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
 s = socket.socket(socket.AF_INET, t); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
@@ -43,7 +45,7 @@ stop_node() {  # stop_node PID: SIGTERM, wait up to 10 s; returns the exit code
   wait "$pid"
 }
 send_udp() {  # send_udp PORT TEXT
-  python3 - "$1" "$2" <<'PY'
+  "$PY" - "$1" "$2" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.sendto(sys.argv[2].encode(), ("127.0.0.1", int(sys.argv[1])))
