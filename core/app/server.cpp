@@ -154,7 +154,14 @@ Status Server::Start() {
     const TransportExport* t = registry_.FindTransport(spec.proto);
     if (!t) return Status::NotFound("no transport for listen=" + spec.text);
     ListenSpec s = spec;
-    if (s.port == 0) s.port = t->default_port;
+    if (s.port == 0) {
+      // The global `port` is the default of the SIP protocols; others
+      // (hep_udp ...) use their transport's own default.
+      static const char* kSip[] = {"udp", "tcp", "tls", "sctp", "ws", "wss"};
+      bool sip = false;
+      for (const char* p : kSip) sip = sip || spec.proto == p;
+      s.port = sip ? static_cast<uint16_t>(settings_.default_port) : t->default_port;
+    }
     if (s.children < 0)
       s.children = (spec.proto.find("tcp") != std::string::npos ||
                     spec.proto.find("tls") != std::string::npos)
