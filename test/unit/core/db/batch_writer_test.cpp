@@ -136,6 +136,9 @@ TEST(BatchWriter, DbDownAtStartThenUp) {
   EXPECT_EQ(f.Ids().size(), 3000u);
   EXPECT_EQ(f.drv.StoredCount(), 3000u);
   EXPECT_EQ(w->counters().db_connected.Get(), 1);
+  // The replayed counter is bumped after the rows are stored: give it a moment.
+  for (int i = 0; i < 200 && w->counters().replayed.Get() < w->counters().spooled.Get(); ++i)
+    std::this_thread::sleep_for(10ms);
   EXPECT_EQ(w->counters().replayed.Get(), w->counters().spooled.Get());
 }
 

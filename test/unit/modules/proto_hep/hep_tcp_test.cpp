@@ -212,7 +212,8 @@ TEST(HepTcp, GarbageClosesTheConnection) {
   ASSERT_TRUE(WriteAll(fd, "X"));
   EXPECT_TRUE(PeerClosed(fd, 3000));
   close(fd);
-  EXPECT_EQ(svc.stats().tcp_garbage.Get(), 4);
+  EXPECT_TRUE(WaitFor([&] { return svc.stats().tcp_garbage.Get() == 4; }))
+      << svc.stats().tcp_garbage.Get();
   // A well-framed but undecodable frame is counted and the connection stays.
   fd = Connect(run.port());
   ASSERT_TRUE(WriteAll(fd, Hep3({ChRawLen(15, 3, "")})));
@@ -238,7 +239,8 @@ TEST(HepTcp, CapsTotalAndPerIp) {
   int extra = Connect(run.port());  // 4th from 127.0.0.1: over the per-IP cap
   EXPECT_TRUE(PeerClosed(extra, 3000));
   close(extra);
-  EXPECT_EQ(svc.stats().tcp_rejected.Get(), 1);
+  EXPECT_TRUE(WaitFor([&] { return svc.stats().tcp_rejected.Get() == 1; }))
+      << svc.stats().tcp_rejected.Get();
   // Other source IPs (127.0.0.2/3 are loopback too) up to the total cap.
   auto from = [&](const char* src) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -257,7 +259,8 @@ TEST(HepTcp, CapsTotalAndPerIp) {
   extra = from("127.0.0.3");  // over the total cap
   EXPECT_TRUE(PeerClosed(extra, 3000));
   close(extra);
-  EXPECT_EQ(svc.stats().tcp_rejected.Get(), 2);
+  EXPECT_TRUE(WaitFor([&] { return svc.stats().tcp_rejected.Get() == 2; }))
+      << svc.stats().tcp_rejected.Get();
   EXPECT_EQ(run.listener->connections(), 5);
   // Closing one frees a slot.
   close(fds[0]);
@@ -292,10 +295,12 @@ TEST(HepTcp, IdleAndStallTimeouts) {
     stall_closed = PeerClosed(stall, 100);
   }
   EXPECT_TRUE(stall_closed);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2000ms);
-  EXPECT_EQ(svc.stats().tcp_stalled.Get(), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 4000ms);  // generous: loaded CI hosts
+  EXPECT_TRUE(WaitFor([&] { return svc.stats().tcp_stalled.Get() == 1; }))
+      << svc.stats().tcp_stalled.Get();
   EXPECT_TRUE(PeerClosed(idle, 3000));
-  EXPECT_EQ(svc.stats().tcp_idle_closed.Get(), 1);
+  EXPECT_TRUE(WaitFor([&] { return svc.stats().tcp_idle_closed.Get() == 1; }))
+      << svc.stats().tcp_idle_closed.Get();
   EXPECT_EQ(got.size(), 1u);
   close(idle);
   close(stall);
