@@ -207,8 +207,8 @@ void HepTcpListener::Serve(int worker_index, const std::atomic<bool>& stop) {
           if (cfd < 0) break;
           SockAddr peer = SockAddr::FromSockaddr(reinterpret_cast<sockaddr*>(&ps));
           if (!Admit(peer.ip)) {
+            st->tcp_rejected.Inc();  // before close(): the peer may read the counter
             close(cfd);
-            st->tcp_rejected.Inc();
             if (now - last_reject_log >= 1000) {
               last_reject_log = now;
               LOG_WARN("proto_hep", "%s: connection from %s rejected (cap of %d total / %d per "

@@ -1,4 +1,5 @@
 // Loader tests against real shared objects built into build/test/modules.
+// depends: test_module bad_abi no_entry dup_func needs_dep
 #include "core/app/module_loader.h"
 
 #include <gtest/gtest.h>

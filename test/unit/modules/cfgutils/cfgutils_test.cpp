@@ -1,5 +1,6 @@
 // cfgutils through the real module: loaded with the core's ModuleLoader from
 // build/modules, functions called with constant arguments.
+// depends: cfgutils
 #include <gtest/gtest.h>
 
 #include <chrono>
