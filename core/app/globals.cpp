@@ -13,24 +13,91 @@ namespace {
 // (memory pools, process thresholds, privileges, DNS tuning ...): accepted
 // so existing cfgs load, ignored with a notice.
 const std::set<std::string, std::less<>> kIgnored = {
-    "fork", "memlog", "mem_log", "memdump", "mem_dump", "shm_hash_split_percentage",
-    "shm_secondary_hash_size", "mem_warming", "mem_warming_percentage", "mem_warming_pattern_file",
-    "execmsgthreshold", "exec_msg_threshold", "exec_dns_threshold", "tcpthreshold",
-    "tcp_threshold", "event_pkg_threshold", "event_shm_threshold", "query_buffer_size",
-    "query_flush_time", "db_max_async_connections", "user", "uid", "group", "gid", "chroot",
-    "wdir", "workdir", "enable_asserts", "abort_on_assert", "xlog_buf_size", "xlog_force_color",
-    "xlog_default_level", "tos", "disable_core_dump", "open_files_limit", "check_via", "dns",
-    "rev_dns", "dns_try_ipv6", "dns_try_naptr", "dns_retr_time", "dns_retr_no", "dns_servers_no",
-    "dns_use_search_list", "disable_dns_blacklist", "disable_dns_failover", "dst_blacklist",
-    "mhomed", "sip_warning", "server_signature", "server_header", "user_agent_header",
-    "auto_aliases", "advertised_address", "advertised_port", "tcp_max_connections",
-    "tcp_connection_lifetime", "tcp_connect_timeout", "tcp_accept_aliases", "tcp_listen_backlog",
-    "tcp_max_msg_time", "tcp_no_new_conn_bflag", "tcp_keepalive", "tcp_keepcount",
-    "tcp_keepidle", "tcp_keepinterval", "tcp_async", "tcp_async_max_postponed_chunks",
-    "tcp_async_local_connect_timeout", "tcp_async_local_write_timeout", "disable_stateless_fwd",
-    "db_version_table", "mcast_loopback", "mcast_ttl", "max_while_loops_warn", "poll_method",
-    "shm_memlog_size", "pkg_mem", "shm_mem", "dont_fork", "timer_workers", "reply_to_via",
-    "sl_fwd_disabled", "bin_listen", "bin_children",
+    "fork",
+    "memlog",
+    "mem_log",
+    "memdump",
+    "mem_dump",
+    "shm_hash_split_percentage",
+    "shm_secondary_hash_size",
+    "mem_warming",
+    "mem_warming_percentage",
+    "mem_warming_pattern_file",
+    "execmsgthreshold",
+    "exec_msg_threshold",
+    "exec_dns_threshold",
+    "tcpthreshold",
+    "tcp_threshold",
+    "event_pkg_threshold",
+    "event_shm_threshold",
+    "query_buffer_size",
+    "query_flush_time",
+    "db_max_async_connections",
+    "user",
+    "uid",
+    "group",
+    "gid",
+    "chroot",
+    "wdir",
+    "workdir",
+    "enable_asserts",
+    "abort_on_assert",
+    "xlog_buf_size",
+    "xlog_force_color",
+    "xlog_default_level",
+    "tos",
+    "disable_core_dump",
+    "open_files_limit",
+    "check_via",
+    "dns",
+    "rev_dns",
+    "dns_try_ipv6",
+    "dns_try_naptr",
+    "dns_retr_time",
+    "dns_retr_no",
+    "dns_servers_no",
+    "dns_use_search_list",
+    "disable_dns_blacklist",
+    "disable_dns_failover",
+    "dst_blacklist",
+    "mhomed",
+    "sip_warning",
+    "server_signature",
+    "server_header",
+    "user_agent_header",
+    "auto_aliases",
+    "advertised_address",
+    "advertised_port",
+    "tcp_max_connections",
+    "tcp_connection_lifetime",
+    "tcp_connect_timeout",
+    "tcp_accept_aliases",
+    "tcp_listen_backlog",
+    "tcp_max_msg_time",
+    "tcp_no_new_conn_bflag",
+    "tcp_keepalive",
+    "tcp_keepcount",
+    "tcp_keepidle",
+    "tcp_keepinterval",
+    "tcp_async",
+    "tcp_async_max_postponed_chunks",
+    "tcp_async_local_connect_timeout",
+    "tcp_async_local_write_timeout",
+    "disable_stateless_fwd",
+    "db_version_table",
+    "mcast_loopback",
+    "mcast_ttl",
+    "max_while_loops_warn",
+    "poll_method",
+    "shm_memlog_size",
+    "pkg_mem",
+    "shm_mem",
+    "dont_fork",
+    "timer_workers",
+    "reply_to_via",
+    "sl_fwd_disabled",
+    "bin_listen",
+    "bin_children",
 };
 
 bool AsBool(const Value& v, bool* out) {
@@ -39,8 +106,14 @@ bool AsBool(const Value& v, bool* out) {
     return true;
   }
   const std::string& s = v.str_value();
-  if (s == "yes" || s == "on" || s == "true" || s == "1") { *out = true; return true; }
-  if (s == "no" || s == "off" || s == "false" || s == "0") { *out = false; return true; }
+  if (s == "yes" || s == "on" || s == "true" || s == "1") {
+    *out = true;
+    return true;
+  }
+  if (s == "no" || s == "off" || s == "false" || s == "0") {
+    *out = false;
+    return true;
+  }
   return false;
 }
 
@@ -90,8 +163,8 @@ Result<ListenSpec> ParseListen(std::string_view text) {
     }
   }
   std::string_view s = words[0];
-  static const char* kProtos[] = {"udp", "tcp", "tls", "sctp", "ws", "wss",
-                                  "hep_udp", "hep_tcp", "hep_tls", "bin", "hep"};
+  static const char* kProtos[] = {"udp",     "tcp",     "tls",     "sctp", "ws", "wss",
+                                  "hep_udp", "hep_tcp", "hep_tls", "bin",  "hep"};
   // "proto:host[:port]": the first segment is a protocol when it is a known
   // one, or when it is a plain word followed by a host (another ':' or a
   // '[' comes after it). Modules register protocols of their own.
@@ -101,11 +174,14 @@ Result<ListenSpec> ParseListen(std::string_view text) {
     std::string_view rest = s.substr(colon + 1);
     bool known = false;
     for (const char* kp : kProtos) known = known || p == kp;
-    bool word = !p.empty() && p.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") ==
-                                  std::string_view::npos &&
-                p.find_first_of("abcdefghijklmnopqrstuvwxyz") != std::string_view::npos;
-    bool host_follows = !rest.empty() && (rest[0] == '[' || rest.find(':') != std::string_view::npos);
-    if (known || (word && host_follows && p.find_first_not_of("0123456789abcdef") != std::string_view::npos)) {
+    bool word =
+        !p.empty() &&
+        p.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string_view::npos &&
+        p.find_first_of("abcdefghijklmnopqrstuvwxyz") != std::string_view::npos;
+    bool host_follows =
+        !rest.empty() && (rest[0] == '[' || rest.find(':') != std::string_view::npos);
+    if (known || (word && host_follows &&
+                  p.find_first_not_of("0123456789abcdef") != std::string_view::npos)) {
       spec.proto = std::string(p);
       s = rest;
     }
@@ -126,7 +202,8 @@ Result<ListenSpec> ParseListen(std::string_view text) {
   } else {
     auto c = s.find(':');
     if (c != std::string_view::npos && s.find(':', c + 1) != std::string_view::npos)
-      return Status::Invalid("IPv6 addresses must be written in brackets: [" + std::string(s) + "]");
+      return Status::Invalid("IPv6 addresses must be written in brackets: [" + std::string(s) +
+                             "]");
     host = c == std::string_view::npos ? s : s.substr(0, c);
     if (c != std::string_view::npos) port = s.substr(c + 1);
   }
@@ -135,7 +212,8 @@ Result<ListenSpec> ParseListen(std::string_view text) {
   if (!port.empty()) {
     int64_t p = 0;
     for (char c : port) {
-      if (c < '0' || c > '9' || p > 65535) return Status::Invalid("bad port '" + std::string(port) + "'");
+      if (c < '0' || c > '9' || p > 65535)
+        return Status::Invalid("bad port '" + std::string(port) + "'");
       p = p * 10 + (c - '0');
     }
     if (p < 1 || p > 65535) return Status::Invalid("bad port '" + std::string(port) + "'");

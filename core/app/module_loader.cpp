@@ -74,13 +74,13 @@ Result<LoadedModule*> ModuleLoader::Load(const std::string& what) {
   auto* hdr = static_cast<const ModuleHeader*>(dlsym(h, SIPCAPD_MODULE_ENTRY_SYMBOL));
   if (!hdr) {
     dlclose(h);
-    return Status::Invalid("module '" + *path + "' has no '" SIPCAPD_MODULE_ENTRY_SYMBOL
+    return Status::Invalid("module '" + *path +
+                           "' has no '" SIPCAPD_MODULE_ENTRY_SYMBOL
                            "' entry symbol (not a sipcapd module)");
   }
   if (hdr->abi_version != kAbiVersion) {
-    std::string msg = "module '" + *path + "' has ABI version " +
-                      std::to_string(hdr->abi_version) + ", this core needs " +
-                      std::to_string(kAbiVersion);
+    std::string msg = "module '" + *path + "' has ABI version " + std::to_string(hdr->abi_version) +
+                      ", this core needs " + std::to_string(kAbiVersion);
     dlclose(h);
     return Status::Invalid(msg);
   }

@@ -9,9 +9,9 @@
 
 #include "core/base/log.h"
 #include "core/cfg/parser.h"
+#include "core/mi/mi_dispatch.h"
 #include "core/script/core_exports.h"
 #include "core/script/engine.h"
-#include "core/mi/mi_dispatch.h"
 
 namespace sipcapd {
 
@@ -58,7 +58,8 @@ Status Server::LoadCfg(const std::string& path) {
     if (const auto* g = std::get_if<cfg::GlobalParam>(&item)) {
       bool ignored = false;
       Status st = ApplyGlobal(&settings_, g->name, g->value, g->raw, &ignored);
-      if (!st.ok()) add_err(g->loc, st.message());
+      if (!st.ok())
+        add_err(g->loc, st.message());
       else if (ignored)
         LOG_NOTICE("core", "%s: global parameter '%s' has no effect in sipcapd, ignored",
                    g->loc.ToString().c_str(), g->name.c_str());
@@ -138,7 +139,8 @@ Status Server::Start() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  for (auto& m : loader_.modules()) registrars_.push_back(std::make_unique<ModuleRegistrar>(this, m->name));
+  for (auto& m : loader_.modules())
+    registrars_.push_back(std::make_unique<ModuleRegistrar>(this, m->name));
   size_t idx = 0;
   std::map<std::string, ModuleRegistrar*> by_name;
   for (auto& m : loader_.modules()) by_name[m->name] = registrars_[idx++].get();

@@ -6,8 +6,8 @@ void TimerThread::Every(std::string name, std::chrono::milliseconds period,
                         std::function<void()> fn) {
   if (period.count() < 1) period = std::chrono::milliseconds(1);
   std::lock_guard<std::mutex> g(mu_);
-  entries_.push_back({std::move(name), period, std::move(fn),
-                      std::chrono::steady_clock::now() + period});
+  entries_.push_back(
+      {std::move(name), period, std::move(fn), std::chrono::steady_clock::now() + period});
   cv_.notify_all();
 }
 

@@ -19,8 +19,7 @@ class TimerThread : public Timers {
   TimerThread() = default;
   ~TimerThread() override { Stop(); }
 
-  void Every(std::string name, std::chrono::milliseconds period,
-             std::function<void()> fn) override;
+  void Every(std::string name, std::chrono::milliseconds period, std::function<void()> fn) override;
   // Starts the thread; `on_start` runs first on it (per-thread init).
   void Start(std::function<void()> on_start);
   void Stop();

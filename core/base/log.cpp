@@ -31,9 +31,8 @@ struct LevelName {
   int level;
 };
 constexpr LevelName kLevels[] = {
-    {"L_ALERT", kLogAlert}, {"L_CRIT", kLogCrit},     {"L_ERR", kLogErr},
-    {"L_WARN", kLogWarn},   {"L_NOTICE", kLogNotice}, {"L_INFO", kLogInfo},
-    {"L_DBG", kLogDebug},
+    {"L_ALERT", kLogAlert},   {"L_CRIT", kLogCrit}, {"L_ERR", kLogErr},   {"L_WARN", kLogWarn},
+    {"L_NOTICE", kLogNotice}, {"L_INFO", kLogInfo}, {"L_DBG", kLogDebug},
 };
 
 int SyslogPriority(int level) {
@@ -59,9 +58,18 @@ bool ParseLogLevel(std::string_view name, int* level) {
       return true;
     }
   }
-  if (up == "L_ERROR" || up == "ERROR") { *level = kLogErr; return true; }
-  if (up == "L_WARNING" || up == "WARNING") { *level = kLogWarn; return true; }
-  if (up == "L_DEBUG" || up == "DEBUG") { *level = kLogDebug; return true; }
+  if (up == "L_ERROR" || up == "ERROR") {
+    *level = kLogErr;
+    return true;
+  }
+  if (up == "L_WARNING" || up == "WARNING") {
+    *level = kLogWarn;
+    return true;
+  }
+  if (up == "L_DEBUG" || up == "DEBUG") {
+    *level = kLogDebug;
+    return true;
+  }
   if (up.empty()) return false;
   size_t p = (up[0] == '-') ? 1 : 0;
   if (p == up.size()) return false;

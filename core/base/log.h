@@ -49,8 +49,8 @@ class Log {
 
 }  // namespace sipcapd
 
-#define SC_LOG(lvl, mod, ...)                                                \
-  do {                                                                       \
+#define SC_LOG(lvl, mod, ...)                                                        \
+  do {                                                                               \
     if (::sipcapd::Log::enabled(lvl)) ::sipcapd::Log::Printf(lvl, mod, __VA_ARGS__); \
   } while (0)
 #define LOG_ERR(mod, ...) SC_LOG(::sipcapd::kLogErr, mod, __VA_ARGS__)

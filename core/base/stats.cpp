@@ -33,8 +33,10 @@ Status StatsRegistry::RegisterComputed(const std::string& group, const std::stri
 void StatsRegistry::UnregisterGroup(const std::string& group) {
   std::lock_guard<std::mutex> g(mu_);
   for (auto it = entries_.begin(); it != entries_.end();) {
-    if (it->second.group == group) it = entries_.erase(it);
-    else ++it;
+    if (it->second.group == group)
+      it = entries_.erase(it);
+    else
+      ++it;
   }
 }
 

@@ -39,8 +39,8 @@ class StatsRegistry {
     std::string group;
     std::string name;
     uint32_t flags = 0;
-    Stat* stat = nullptr;                 // owned elsewhere or by the registry
-    std::function<int64_t()> compute;     // computed gauge (stat == nullptr)
+    Stat* stat = nullptr;              // owned elsewhere or by the registry
+    std::function<int64_t()> compute;  // computed gauge (stat == nullptr)
     int64_t Value() const { return stat ? stat->Get() : compute(); }
   };
 

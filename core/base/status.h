@@ -50,8 +50,8 @@ class Status {
 template <class T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}   // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {
@@ -69,10 +69,10 @@ class Result {
   std::variant<T, Status> v_;
 };
 
-#define SIPCAPD_RETURN_IF_ERROR(expr)        \
-  do {                                       \
-    ::sipcapd::Status _st = (expr);          \
-    if (!_st.ok()) return _st;               \
+#define SIPCAPD_RETURN_IF_ERROR(expr) \
+  do {                                \
+    ::sipcapd::Status _st = (expr);   \
+    if (!_st.ok()) return _st;        \
   } while (0)
 
 }  // namespace sipcapd

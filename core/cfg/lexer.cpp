@@ -39,8 +39,8 @@ bool Lexer::SkipSpaceAndComments(Token* err) {
     } else if (c == '/' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '*') {
       Loc start = Here();
       Advance(2);
-      while (pos_ < text_.size() && !(text_[pos_] == '*' && pos_ + 1 < text_.size() &&
-                                      text_[pos_ + 1] == '/'))
+      while (pos_ < text_.size() &&
+             !(text_[pos_] == '*' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '/'))
         Advance(1);
       if (pos_ >= text_.size()) {
         err->kind = Token::Kind::kError;
@@ -101,7 +101,10 @@ Token Lexer::Next() {
           case '\\': s += '\\'; break;
           case '"': s += '"'; break;
           case '\'': s += '\''; break;
-          default: s += '\\'; s += e; break;
+          default:
+            s += '\\';
+            s += e;
+            break;
         }
         Advance(2);
       } else {

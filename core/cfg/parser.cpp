@@ -19,11 +19,11 @@ struct RouteKeyword {
   uint32_t type;
 };
 constexpr RouteKeyword kRouteKeywords[] = {
-    {"route", kRequestRoute},          {"request_route", kRequestRoute},
-    {"onreply_route", kOnReplyRoute},  {"failure_route", kFailureRoute},
-    {"branch_route", kBranchRoute},    {"local_route", kLocalRoute},
-    {"startup_route", kStartupRoute},  {"timer_route", kTimerRoute},
-    {"error_route", kErrorRoute},      {"event_route", kEventRoute},
+    {"route", kRequestRoute},         {"request_route", kRequestRoute},
+    {"onreply_route", kOnReplyRoute}, {"failure_route", kFailureRoute},
+    {"branch_route", kBranchRoute},   {"local_route", kLocalRoute},
+    {"startup_route", kStartupRoute}, {"timer_route", kTimerRoute},
+    {"error_route", kErrorRoute},     {"event_route", kEventRoute},
 };
 
 std::string DirOf(const std::string& path) {
@@ -119,7 +119,9 @@ Status Parser::ParseInto(Script* out) {
 }
 
 bool Parser::ParseTopItem(Script* out) {
-  if (cur_.kind != TK::kIdent) return Fail(cur_.loc, "expected a global parameter, loadmodule, modparam or route block" + Near());
+  if (cur_.kind != TK::kIdent)
+    return Fail(cur_.loc,
+                "expected a global parameter, loadmodule, modparam or route block" + Near());
   Token id = cur_;
   for (const auto& rk : kRouteKeywords) {
     if (id.text == rk.word) {
@@ -146,7 +148,8 @@ bool Parser::ParseTopItem(Script* out) {
   // name = value (rest of the line)
   Token eq = lex_.Peek();
   if (eq.kind != TK::kOp || eq.text != "=")
-    return Fail(id.loc, "unknown statement '" + id.text + "' at top level (expected 'name = value')");
+    return Fail(id.loc,
+                "unknown statement '" + id.text + "' at top level (expected 'name = value')");
   lex_.Next();  // '='
   std::string rest = lex_.RestOfLine();
   GlobalParam gp;
@@ -386,7 +389,9 @@ StmtPtr Parser::ParseStatement() {
     return st;
   }
   if (w == "exit" || w == "drop" || w == "break") {
-    st->kind = w == "exit" ? Stmt::Kind::kExit : w == "drop" ? Stmt::Kind::kDrop : Stmt::Kind::kBreak;
+    st->kind = w == "exit"   ? Stmt::Kind::kExit
+               : w == "drop" ? Stmt::Kind::kDrop
+                             : Stmt::Kind::kBreak;
     Advance();
     if (IsOp("(")) {
       Advance();
@@ -476,7 +481,7 @@ ExprPtr Parser::ParseExpr() {
 // Binary operator levels, lowest precedence first (C order).
 const std::vector<std::vector<std::string>>& Levels() {
   static const std::vector<std::vector<std::string>> k = {
-      {"||"}, {"&&"}, {"|"}, {"&"}, {"==", "!=", "=~", "!~"}, {"<", ">", "<=", ">="},
+      {"||"},     {"&&"},         {"|"}, {"&"}, {"==", "!=", "=~", "!~"}, {"<", ">", "<=", ">="},
       {"+", "-"}, {"*", "/", "%"}};
   return k;
 }
@@ -580,8 +585,7 @@ ExprPtr Parser::ParsePrimary() {
         return inner;
       }
       break;
-    default:
-      break;
+    default: break;
   }
   Fail(cur_.loc, "expected an expression" + Near());
   return nullptr;
@@ -603,15 +607,16 @@ void ParseGlobalValue(std::string_view text, Value* value, std::string* raw) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (quote) {
-      if (c == '\\') ++i;
-      else if (c == quote) quote = 0;
+      if (c == '\\')
+        ++i;
+      else if (c == quote)
+        quote = 0;
       continue;
     }
     if (c == '"' || c == '\'') {
       quote = c;
-    } else if (c == '#' ||
-               (c == '/' && i + 1 < text.size() && text[i + 1] == '/' &&
-                (i == 0 || std::isspace(static_cast<unsigned char>(text[i - 1]))))) {
+    } else if (c == '#' || (c == '/' && i + 1 < text.size() && text[i + 1] == '/' &&
+                            (i == 0 || std::isspace(static_cast<unsigned char>(text[i - 1]))))) {
       cut = i;
       break;
     }

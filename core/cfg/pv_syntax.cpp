@@ -48,7 +48,10 @@ bool ParseBody(std::string_view t, size_t* pos, PvRef* out, bool allow_tr, std::
   if (p < t.size() && t[p] == '[') {
     size_t q = p + 1;
     bool neg = false;
-    if (q < t.size() && t[q] == '-') { neg = true; ++q; }
+    if (q < t.size() && t[q] == '-') {
+      neg = true;
+      ++q;
+    }
     size_t ds = q;
     int64_t v = 0;
     while (q < t.size() && std::isdigit(static_cast<unsigned char>(t[q])) && q - ds < 9)

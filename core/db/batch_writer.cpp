@@ -114,13 +114,11 @@ void BatchWriter::Stop() {
   // Bound the flush: past the deadline writers only spool.
   std::thread watchdog([this] {
     std::unique_lock<std::mutex> lk(mu_);
-    bool done = idle_cv_.wait_for(lk, std::chrono::milliseconds(opts_.shutdown_timeout_ms), [&] {
-      return ready_.empty() && in_flight_ == 0;
-    });
+    bool done = idle_cv_.wait_for(lk, std::chrono::milliseconds(opts_.shutdown_timeout_ms),
+                                  [&] { return ready_.empty() && in_flight_ == 0; });
     if (!done) {
       abandon_ = true;
-      LOG_WARN(kLog, "%s: shutdown flush timed out, spooling the rest",
-               opts_.stats_group.c_str());
+      LOG_WARN(kLog, "%s: shutdown flush timed out, spooling the rest", opts_.stats_group.c_str());
     }
   });
   for (auto& t : writers_) t.join();
@@ -278,8 +276,8 @@ void BatchWriter::WriterLoop(int idx) {
       } else {
         c_.retries.Inc();
         std::uniform_real_distribution<double> jitter(0.5, 1.5);
-        next_attempt = Clock::now() + std::chrono::milliseconds(
-                                          static_cast<int64_t>(backoff * jitter(rng)));
+        next_attempt =
+            Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(backoff * jitter(rng)));
         backoff = std::min(backoff * 2, opts_.reconnect_max_ms);
         LOG_DBG(kLog, "%s: connect failed: %s", opts_.stats_group.c_str(),
                 r.status().message().c_str());
@@ -314,8 +312,8 @@ void BatchWriter::WriterLoop(int idx) {
       }
       if (!st.ok()) {
         if (conn) {
-          LOG_WARN(kLog, "%s: DB error, batch of %zu rows to spool: %s",
-                   opts_.stats_group.c_str(), b->rows.size() - done, st.message().c_str());
+          LOG_WARN(kLog, "%s: DB error, batch of %zu rows to spool: %s", opts_.stats_group.c_str(),
+                   b->rows.size() - done, st.message().c_str());
           drop_conn();
           next_attempt = Clock::now() + std::chrono::milliseconds(opts_.reconnect_min_ms);
         }

@@ -53,21 +53,21 @@ struct BatchWriterOptions {
   size_t max_queue_bytes = 64u << 20;  // memory bound of queued rows
   int max_async_queries = 2;           // writer threads / batches in flight
   ConnectOptions connect;
-  int reconnect_min_ms = 100;          // backoff start
-  int reconnect_max_ms = 5000;         // backoff cap
-  std::string spool_dir;               // empty: no spool (drops instead)
+  int reconnect_min_ms = 100;   // backoff start
+  int reconnect_max_ms = 5000;  // backoff cap
+  std::string spool_dir;        // empty: no spool (drops instead)
   uint64_t spool_max_bytes = 1ull << 30;
   FsyncPolicy spool_fsync = FsyncPolicy::kPeriodic;
   int spool_fsync_interval_ms = 1000;
-  std::string quarantine_file;         // empty: <spool_dir>/<group>.quarantine
+  std::string quarantine_file;  // empty: <spool_dir>/<group>.quarantine
   int shutdown_timeout_ms = 10000;
 };
 
 struct TableSpec {
-  std::string name_pattern;            // "sip_capture_%Y%m%d"
+  std::string name_pattern;  // "sip_capture_%Y%m%d"
   std::vector<std::string> columns;
-  bool local_time = false;             // strftime in local time (default UTC)
-  std::string create_like;             // template table for missing tables
+  bool local_time = false;  // strftime in local time (default UTC)
+  std::string create_like;  // template table for missing tables
 };
 
 class BatchWriter {
@@ -94,10 +94,9 @@ class BatchWriter {
   bool WaitIdle(std::chrono::milliseconds timeout);
 
   struct Counters {
-    Stat queued_rows, queued_bytes, stored, batches, retries, spooled, replayed,
-        quarantined, dropped_queue_full, dropped_spool_full, dropped_stopped, db_connected,
-        last_insert_time, insert_latency_us, spool_bytes, spool_truncated_bytes,
-        created_tables;
+    Stat queued_rows, queued_bytes, stored, batches, retries, spooled, replayed, quarantined,
+        dropped_queue_full, dropped_spool_full, dropped_stopped, db_connected, last_insert_time,
+        insert_latency_us, spool_bytes, spool_truncated_bytes, created_tables;
   };
   const Counters& counters() const { return c_; }
 
@@ -132,8 +131,8 @@ class BatchWriter {
   Status InsertWithCreate(Connection* conn, const std::string& table,
                           const std::vector<std::string>& cols, const std::string& create_like,
                           std::span<const Row> rows);
-  void Quarantine(const std::string& table, const std::vector<std::string>& cols,
-                  const Row& row, const Status& why);
+  void Quarantine(const std::string& table, const std::vector<std::string>& cols, const Row& row,
+                  const Status& why);
   // Replays one spool record; false on connection loss.
   bool ReplayOne(Connection* conn);
   std::string CreateLikeFor(const std::string& table, int64_t time_us) const;
@@ -152,10 +151,10 @@ class BatchWriter {
 
   std::vector<std::unique_ptr<Spec>> specs_;
   std::mutex mu_;
-  std::condition_variable cv_;       // writers: work available
-  std::condition_variable idle_cv_;  // WaitIdle
-  std::condition_variable spill_cv_;  // spill thread: over the watermark
-  std::mutex replay_mu_;              // one replayer at a time (ordering)
+  std::condition_variable cv_;                             // writers: work available
+  std::condition_variable idle_cv_;                        // WaitIdle
+  std::condition_variable spill_cv_;                       // spill thread: over the watermark
+  std::mutex replay_mu_;                                   // one replayer at a time (ordering)
   std::map<std::string, std::unique_ptr<Batch>> pending_;  // key: table
   std::deque<std::unique_ptr<Batch>> ready_;
   size_t queued_bytes_ = 0;

@@ -63,9 +63,9 @@ Status BatchWriter::InsertWithCreate(Connection* conn, const std::string& table,
     st = conn->Insert(table, cols, rows);
   }
   if (st.ok()) {
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::steady_clock::now() - t0)
-                  .count();
+    auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
     c_.insert_latency_us.Set(us);
     c_.last_insert_time.Set(NowMicros() / 1000000);
     c_.stored.Inc(static_cast<int64_t>(rows.size()));
@@ -74,9 +74,8 @@ Status BatchWriter::InsertWithCreate(Connection* conn, const std::string& table,
 }
 
 Status BatchWriter::WriteRange(Connection* conn, const std::string& table,
-                               const std::vector<std::string>& cols,
-                               const std::string& create_like, std::span<const Row> rows,
-                               size_t* done) {
+                               const std::vector<std::string>& cols, const std::string& create_like,
+                               std::span<const Row> rows, size_t* done) {
   *done = 0;
   if (rows.empty()) return Status::Ok();
   Status st = InsertWithCreate(conn, table, cols, create_like, rows);

@@ -38,9 +38,9 @@ inline std::string DriverServiceName(const std::string& scheme) {
 }
 
 struct Capabilities {
-  bool multi_row_insert = true;     // Insert of many rows in one statement
-  bool create_table_like = true;    // CreateTableLike supported
-  int max_connections = 0;          // 0: no limit; sqlite: 1 writer
+  bool multi_row_insert = true;   // Insert of many rows in one statement
+  bool create_table_like = true;  // CreateTableLike supported
+  int max_connections = 0;        // 0: no limit; sqlite: 1 writer
 };
 
 struct ConnectOptions {

@@ -98,8 +98,7 @@ Status Spool::Open(const std::string& dir, const std::string& name, uint64_t max
     unsigned char h[kSpoolHeaderSize];
     if (size_ - off < kSpoolHeaderSize || !ReadFull(fd_, h, kSpoolHeaderSize, off)) break;
     uint32_t len = LeU32(h + 4);
-    if (LeU32(h) != kSpoolMagic || len > kSpoolMaxRecord ||
-        size_ - off - kSpoolHeaderSize < len) {
+    if (LeU32(h) != kSpoolMagic || len > kSpoolMaxRecord || size_ - off - kSpoolHeaderSize < len) {
       break;
     }
     buf.resize(len);

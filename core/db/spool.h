@@ -55,10 +55,10 @@ class Spool {
   int fd_ = -1;
   int pos_fd_ = -1;
   uint64_t max_bytes_ = 0;
-  uint64_t size_ = 0;       // file size
-  uint64_t read_pos_ = 0;   // first unconsumed record
-  uint64_t peek_len_ = 0;   // total length of the last peeked record
-  uint64_t records_ = 0;    // unconsumed records
+  uint64_t size_ = 0;      // file size
+  uint64_t read_pos_ = 0;  // first unconsumed record
+  uint64_t peek_len_ = 0;  // total length of the last peeked record
+  uint64_t records_ = 0;   // unconsumed records
   uint64_t truncated_bytes_ = 0;
   FsyncPolicy policy_ = FsyncPolicy::kPeriodic;
   bool dirty_ = false;

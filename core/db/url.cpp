@@ -106,8 +106,8 @@ Result<Url> ParseUrl(std::string_view text) {
     rest = rest.substr(0, q);
   }
   // Credentials: up to the last '@' before the host part.
-  size_t at = rest.rfind('@', rest.find("unix(") == std::string_view::npos ? rest.npos
-                                                                           : rest.find("unix("));
+  size_t at = rest.rfind(
+      '@', rest.find("unix(") == std::string_view::npos ? rest.npos : rest.find("unix("));
   if (at != std::string_view::npos) {
     std::string_view cred = rest.substr(0, at);
     rest = rest.substr(at + 1);

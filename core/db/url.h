@@ -22,7 +22,7 @@
 namespace sipcapd::db {
 
 struct Url {
-  std::string scheme;    // "mysql", "sqlite"
+  std::string scheme;  // "mysql", "sqlite"
   std::string user;
   std::string password;
   std::string host;      // empty for unix socket / sqlite

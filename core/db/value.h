@@ -27,17 +27,47 @@ enum class Type : uint8_t {
 
 struct Value {
   Type type = Type::kNull;
-  int64_t i = 0;   // kInt, kBigInt, kDateTime
-  double d = 0;    // kDouble
-  std::string s;   // kString, kBlob
+  int64_t i = 0;  // kInt, kBigInt, kDateTime
+  double d = 0;   // kDouble
+  std::string s;  // kString, kBlob
 
   static Value Null() { return {}; }
-  static Value Int(int32_t v) { Value x; x.type = Type::kInt; x.i = v; return x; }
-  static Value BigInt(int64_t v) { Value x; x.type = Type::kBigInt; x.i = v; return x; }
-  static Value Double(double v) { Value x; x.type = Type::kDouble; x.d = v; return x; }
-  static Value String(std::string v) { Value x; x.type = Type::kString; x.s = std::move(v); return x; }
-  static Value Blob(std::string v) { Value x; x.type = Type::kBlob; x.s = std::move(v); return x; }
-  static Value DateTime(int64_t epoch_us) { Value x; x.type = Type::kDateTime; x.i = epoch_us; return x; }
+  static Value Int(int32_t v) {
+    Value x;
+    x.type = Type::kInt;
+    x.i = v;
+    return x;
+  }
+  static Value BigInt(int64_t v) {
+    Value x;
+    x.type = Type::kBigInt;
+    x.i = v;
+    return x;
+  }
+  static Value Double(double v) {
+    Value x;
+    x.type = Type::kDouble;
+    x.d = v;
+    return x;
+  }
+  static Value String(std::string v) {
+    Value x;
+    x.type = Type::kString;
+    x.s = std::move(v);
+    return x;
+  }
+  static Value Blob(std::string v) {
+    Value x;
+    x.type = Type::kBlob;
+    x.s = std::move(v);
+    return x;
+  }
+  static Value DateTime(int64_t epoch_us) {
+    Value x;
+    x.type = Type::kDateTime;
+    x.i = epoch_us;
+    return x;
+  }
 
   bool is_null() const { return type == Type::kNull; }
   // Approximate memory footprint, used for the BatchWriter byte bounds.

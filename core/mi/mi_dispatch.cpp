@@ -63,8 +63,8 @@ std::string MiDispatcher::HandleJsonRpc(std::string_view json, bool* reply, bool
   *reply = req.has_id;
   std::string out;
   if (req.error_code != 0) {
-    out = mi::RenderJsonRpcError(req.error_code, req.error_message, req.error_data,
-                                 req.id.get(), pretty);
+    out = mi::RenderJsonRpcError(req.error_code, req.error_message, req.error_data, req.id.get(),
+                                 pretty);
   } else if (!registry_.FindMi(req.method)) {
     out = mi::RenderJsonRpcError(mi::kJsonMethodNotFound, "Method not found", "", req.id.get(),
                                  pretty);

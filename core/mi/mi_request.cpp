@@ -65,12 +65,16 @@ size_t JsonObjectEnd(std::string_view s) {
   for (size_t k = 0; k < s.size(); ++k) {
     char c = s[k];
     if (in_str) {
-      if (c == '\\') ++k;
-      else if (c == '"') in_str = false;
+      if (c == '\\')
+        ++k;
+      else if (c == '"')
+        in_str = false;
       continue;
     }
-    if (c == '"') in_str = true;
-    else if (c == '{' || c == '[') ++depth;
+    if (c == '"')
+      in_str = true;
+    else if (c == '{' || c == '[')
+      ++depth;
     else if (c == '}' || c == ']') {
       if (--depth == 0) return k + 1;
     }
@@ -209,8 +213,10 @@ Result<MiParams> ParseTextArgs(std::string_view lines) {
     } else {
       text = std::string(value);
     }
-    if (named) params.named.emplace_back(std::string(name), std::move(text));
-    else params.positional.push_back(std::move(text));
+    if (named)
+      params.named.emplace_back(std::string(name), std::move(text));
+    else
+      params.positional.push_back(std::move(text));
   }
   return params;
 }

@@ -225,11 +225,11 @@ struct StatExport {
 class Registrar;
 
 struct ListenSpec {
-  std::string proto;   // "udp", "tcp", "hep_udp" ...
-  std::string host;    // IP or host name, IPv6 without brackets
-  uint16_t port = 0;   // 0: the protocol's default
-  int children = -1;   // "use_children N" or -1 for the global default
-  std::string text;    // as written
+  std::string proto;  // "udp", "tcp", "hep_udp" ...
+  std::string host;   // IP or host name, IPv6 without brackets
+  uint16_t port = 0;  // 0: the protocol's default
+  int children = -1;  // "use_children N" or -1 for the global default
+  std::string text;   // as written
 };
 
 // A listening socket plus its worker loop. Open() runs on the main thread;
@@ -266,8 +266,8 @@ struct Dependency {
 // What the core hands a module
 
 struct WorkerInfo {
-  int rank = 0;          // >= 1 workers; 0 main; -1 timer; -2 module procs
-  std::string role;      // "udp:127.0.0.1:5060 #1", "timer", ...
+  int rank = 0;      // >= 1 workers; 0 main; -1 timer; -2 module procs
+  std::string role;  // "udp:127.0.0.1:5060 #1", "timer", ...
 };
 
 // Global settings of the cfg that modules may read.
@@ -284,7 +284,7 @@ struct CoreConfig {
 class ScriptRunner {
  public:
   struct Outcome {
-    int ret = 1;        // value of return(n), 1 when the route ended normally
+    int ret = 1;  // value of return(n), 1 when the route ended normally
     bool dropped = false;
     bool exited = false;
   };
@@ -357,6 +357,7 @@ struct ModuleHeader {
 
 #define SIPCAPD_MODULE_ENTRY_SYMBOL "sipcapd_module"
 // Declares a module's entry: SIPCAPD_MODULE("name", FactoryFunction)
-#define SIPCAPD_MODULE(modname, factory)                                           \
-  extern "C" __attribute__((visibility("default"))) const ::sipcapd::ModuleHeader \
-      sipcapd_module = {::sipcapd::kAbiVersion, SIPCAPD_BUILD_SIGNATURE, modname, factory}
+#define SIPCAPD_MODULE(modname, factory)                                                           \
+  extern "C" __attribute__((visibility("default")))                                                \
+  const ::sipcapd::ModuleHeader sipcapd_module = {::sipcapd::kAbiVersion, SIPCAPD_BUILD_SIGNATURE, \
+                                                  modname, factory}

@@ -77,8 +77,10 @@ Status Registry::AddModuleExports(const ModuleExports& m) {
 void Registry::RemoveOwner(const std::string& owner) {
   auto drop = [&owner](auto& m) {
     for (auto it = m.begin(); it != m.end();) {
-      if (it->second.owner == owner) it = m.erase(it);
-      else ++it;
+      if (it->second.owner == owner)
+        it = m.erase(it);
+      else
+        ++it;
     }
   };
   drop(functions_);

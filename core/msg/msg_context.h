@@ -70,14 +70,14 @@ class MsgContext {
   // rewritten URIs and cloned extensions; the SIP message is re-parsed lazily.
   std::unique_ptr<MsgContext> Clone() const;
 
-  std::string buf;            // raw message bytes
+  std::string buf;  // raw message bytes
   RecvInfo rcv;
-  int64_t recv_time_us = 0;   // wall clock at receive (or from HEP)
+  int64_t recv_time_us = 0;  // wall clock at receive (or from HEP)
   uint32_t route_type = kRequestRoute;
-  uint64_t flags = 0;         // script flags (setflag/isflagset)
+  uint64_t flags = 0;  // script flags (setflag/isflagset)
   AvpStore avps;
-  VarStore* vars = nullptr;   // the worker's $var store (never null while running)
-  int64_t last_retcode = 0;   // $retcode / $rc
+  VarStore* vars = nullptr;  // the worker's $var store (never null while running)
+  int64_t last_retcode = 0;  // $retcode / $rc
 
   // SIP layer (core/sip) state.
   std::shared_ptr<sip::Message> sip;  // parsed lazily from buf

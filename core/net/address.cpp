@@ -33,9 +33,12 @@ IpAddr IpAddr::V4(uint32_t host_order) {
 
 std::string IpAddr::ToString() const {
   char buf[INET6_ADDRSTRLEN] = {0};
-  if (family == AF_INET) inet_ntop(AF_INET, bytes.data(), buf, sizeof buf);
-  else if (family == AF_INET6) inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
-  else return "";
+  if (family == AF_INET)
+    inet_ntop(AF_INET, bytes.data(), buf, sizeof buf);
+  else if (family == AF_INET6)
+    inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
+  else
+    return "";
   return buf;
 }
 

@@ -12,8 +12,8 @@ namespace sipcapd::net {
 
 struct SipFrame {
   enum class Kind { kNeedMore, kMessage, kKeepalive, kError } kind = Kind::kNeedMore;
-  size_t size = 0;           // bytes of the message / keep-alive at the front
-  const char* why = nullptr; // kError: reason
+  size_t size = 0;            // bytes of the message / keep-alive at the front
+  const char* why = nullptr;  // kError: reason
 };
 
 // Looks at the front of `buf`. A first line that cannot start a SIP message

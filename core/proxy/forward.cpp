@@ -13,10 +13,8 @@ bool Routable(const sip::Message* m) {
   switch (m->error()) {
     case sip::ParseError::kHeadersUnterminated:
     case sip::ParseError::kBodyTruncated:
-    case sip::ParseError::kBadContentLength:
-      return false;
-    default:
-      break;
+    case sip::ParseError::kBadContentLength: return false;
+    default: break;
   }
   return m->FirstVia() != nullptr;
 }
@@ -59,7 +57,7 @@ Status Forward(ProxyCore& core, MsgContext& ctx, const Destination* dest) {
   if (dest) {
     d = *dest;
   } else {
-    std::string_view target = !ctx.dst_uri.empty() ? std::string_view(ctx.dst_uri)
+    std::string_view target = !ctx.dst_uri.empty()    ? std::string_view(ctx.dst_uri)
                               : !ctx.new_ruri.empty() ? std::string_view(ctx.new_ruri)
                                                       : m->ruri();
     auto pd = ParseDestination(target);

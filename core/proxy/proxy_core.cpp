@@ -29,7 +29,9 @@ std::string StripBrackets(std::string_view h) {
 }  // namespace
 
 Proto ProtoFromToken(std::string_view t) {
-  auto eq = [&](const char* s) { return t.size() == strlen(s) && strncasecmp(t.data(), s, t.size()) == 0; };
+  auto eq = [&](const char* s) {
+    return t.size() == strlen(s) && strncasecmp(t.data(), s, t.size()) == 0;
+  };
   if (eq("udp")) return Proto::kUdp;
   if (eq("tcp")) return Proto::kTcp;
   if (eq("tls")) return Proto::kTls;
@@ -53,15 +55,18 @@ const char* ViaTransport(Proto p) {
 Result<Destination> ParseDestination(std::string_view text) {
   Destination d;
   if (text.empty()) return Status::Invalid("empty destination");
-  if (text.size() > 4 && (strncasecmp(text.data(), "sip:", 4) == 0 || strncasecmp(text.data(), "sips:", 5) == 0)) {
+  if (text.size() > 4 &&
+      (strncasecmp(text.data(), "sip:", 4) == 0 || strncasecmp(text.data(), "sips:", 5) == 0)) {
     auto u = sip::ParseUri(text);
-    if (!u.ok()) return Status::Invalid("bad URI '" + std::string(text) + "': " + u.status().message());
+    if (!u.ok())
+      return Status::Invalid("bad URI '" + std::string(text) + "': " + u.status().message());
     d.host = StripBrackets(u->host);
     d.port = u->port;
     std::string_view tr = u->Transport();
     if (!tr.empty()) {
       d.proto = ProtoFromToken(tr);
-      if (d.proto == Proto::kNone) return Status::Invalid("unknown transport '" + std::string(tr) + "'");
+      if (d.proto == Proto::kNone)
+        return Status::Invalid("unknown transport '" + std::string(tr) + "'");
     }
     if (u->scheme == sip::UriScheme::kSips) d.proto = Proto::kTls;
     return d;
@@ -114,7 +119,8 @@ Result<SockAddr> Resolve(const Destination& d) {
   hints.ai_socktype = SOCK_DGRAM;
   addrinfo* res = nullptr;
   int rc = getaddrinfo(d.host.c_str(), nullptr, &hints, &res);
-  if (rc != 0 || !res) return Status::Unavailable("cannot resolve " + d.host + ": " + gai_strerror(rc));
+  if (rc != 0 || !res)
+    return Status::Unavailable("cannot resolve " + d.host + ": " + gai_strerror(rc));
   SockAddr r = SockAddr::FromSockaddr(res->ai_addr);
   freeaddrinfo(res);
   r.port = a.port;
@@ -163,11 +169,12 @@ bool ProxyCore::IsLocal(std::string_view host, uint16_t port) const {
   return false;
 }
 
-Status ProxyCore::Send(Proto proto, const SockAddr& dst, std::string_view data, std::string_view prefer,
-                       const SockAddr** local_out) {
+Status ProxyCore::Send(Proto proto, const SockAddr& dst, std::string_view data,
+                       std::string_view prefer, const SockAddr** local_out) {
   Sender* s = Pick(proto, dst.ip.family, prefer);
   if (!s)
-    return Status::NotFound(std::string("no ") + ProtoName(proto) + " socket for " + dst.ToString());
+    return Status::NotFound(std::string("no ") + ProtoName(proto) + " socket for " +
+                            dst.ToString());
   if (local_out) *local_out = &s->local();
   return s->Send(dst, data);
 }

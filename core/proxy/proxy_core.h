@@ -29,7 +29,7 @@ class Sender {
  public:
   virtual ~Sender() = default;
   virtual Proto proto() const = 0;
-  virtual const SockAddr& local() const = 0;  // address put in our Via
+  virtual const SockAddr& local() const = 0;    // address put in our Via
   virtual const std::string& name() const = 0;  // == RecvInfo::listener
   virtual Status Send(const SockAddr& dst, std::string_view data) = 0;
 };

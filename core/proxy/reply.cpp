@@ -29,9 +29,7 @@ Result<std::string> BuildReply(const sip::Message& req, const SockAddr& src, int
       case sip::HeaderType::kVia:
       case sip::HeaderType::kFrom:
       case sip::HeaderType::kCallId:
-      case sip::HeaderType::kCSeq:
-        out += h.raw;
-        break;
+      case sip::HeaderType::kCSeq: out += h.raw; break;
       case sip::HeaderType::kTo:
         if (code > 100 && !has_to_tag) {
           out.append(h.name);
@@ -42,8 +40,7 @@ Result<std::string> BuildReply(const sip::Message& req, const SockAddr& src, int
           out += h.raw;
         }
         break;
-      default:
-        break;
+      default: break;
     }
   }
   if (!out.empty() && out.back() != '\n') out += "\r\n";

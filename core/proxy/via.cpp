@@ -95,7 +95,8 @@ Result<std::string> StampTopVia(std::string_view buf, const SockAddr& src, bool 
   } else {
     // No params: insert after sent-by (before a comment, if any).
     std::string_view body = v->raw;
-    if (!v->comment.empty()) body = body.substr(0, static_cast<size_t>(v->comment.data() - body.data()));
+    if (!v->comment.empty())
+      body = body.substr(0, static_cast<size_t>(v->comment.data() - body.data()));
     while (!body.empty() && (body.back() == ' ' || body.back() == '\t')) body.remove_suffix(1);
     start = OffsetIn(*m, body) + body.size();
     len = 0;
@@ -155,7 +156,8 @@ Result<ViaTarget> TargetOfVia(const sip::ViaBody& via) {
   t.port = via.port ? via.port : (tls ? 5061 : 5060);
   if (!via.rport_value.empty()) {
     unsigned v = 0;
-    auto r = std::from_chars(via.rport_value.data(), via.rport_value.data() + via.rport_value.size(), v);
+    auto r =
+        std::from_chars(via.rport_value.data(), via.rport_value.data() + via.rport_value.size(), v);
     if (r.ec != std::errc() || v == 0 || v > 65535) return Status::Invalid("bad rport");
     t.port = static_cast<uint16_t>(v);
   }

@@ -160,18 +160,14 @@ std::unique_ptr<CStmt> Compiler::CompileStmt(const cfg::Stmt& s) {
   c->kind = s.kind;
   c->loc = s.loc;
   switch (s.kind) {
-    case SK::kExpr:
-      c->expr = CompileExpr(*s.expr);
-      break;
+    case SK::kExpr: c->expr = CompileExpr(*s.expr); break;
     case SK::kIf:
     case SK::kWhile:
       c->expr = CompileExpr(*s.cond);
       c->body = CompileBody(s.then_body);
       c->else_body = CompileBody(s.else_body);
       break;
-    case SK::kBlock:
-      c->body = CompileBody(s.then_body);
-      break;
+    case SK::kBlock: c->body = CompileBody(s.then_body); break;
     case SK::kSwitch: {
       c->expr = CompileExpr(*s.cond);
       for (const auto& cs : s.cases) {
@@ -203,8 +199,7 @@ std::unique_ptr<CStmt> Compiler::CompileStmt(const cfg::Stmt& s) {
     }
     case SK::kExit:
     case SK::kDrop:
-    case SK::kBreak:
-      break;
+    case SK::kBreak: break;
   }
   return c;
 }
@@ -254,9 +249,10 @@ std::unique_ptr<CCall> Compiler::CompileCall(const cfg::Expr& e, bool async) {
   if ((f->route_mask & cur_mask_) != cur_mask_) {
     uint32_t bad = cur_mask_ & ~f->route_mask;
     uint32_t first = bad & (~bad + 1);
-    Error(e.loc, "function '" + e.s + "' cannot be used in " + RouteTypeName(first) +
-                     (cur_label_.rfind("route[", 0) == 0 ? " (" + cur_label_ + " is reached from it)"
-                                                         : std::string()));
+    Error(e.loc,
+          "function '" + e.s + "' cannot be used in " + RouteTypeName(first) +
+              (cur_label_.rfind("route[", 0) == 0 ? " (" + cur_label_ + " is reached from it)"
+                                                  : std::string()));
   }
   size_t mandatory = 0;
   for (const auto& a : f->args)
@@ -305,7 +301,8 @@ bool Compiler::CompileArg(const std::string& fname, size_t i, const ArgSpec& spe
   switch (spec.type) {
     case ArgType::kVar:
       if (!pv) return fail("must be a writable pseudo-variable");
-      if (!pv->writable()) return fail("must be a writable pseudo-variable, " + pv->Name() + " is read-only");
+      if (!pv->writable())
+        return fail("must be a writable pseudo-variable, " + pv->Name() + " is read-only");
       break;
     case ArgType::kInt:
       if (fmt) return fail("must be an integer");
@@ -336,12 +333,16 @@ bool Compiler::CompileArg(const std::string& fname, size_t i, const ArgSpec& spe
       }
       break;
     case ArgType::kStr:
-      if (is_const) out->constant = e.kind == EK::kInt ? Value::Str(std::to_string(e.i))
-                                    : e.kind == EK::kNull ? Value() : Value::Str(e.s);
+      if (is_const)
+        out->constant = e.kind == EK::kInt    ? Value::Str(std::to_string(e.i))
+                        : e.kind == EK::kNull ? Value()
+                                              : Value::Str(e.s);
       break;
     case ArgType::kAny:
-      if (is_const) out->constant = e.kind == EK::kInt ? Value::Int(e.i)
-                                    : e.kind == EK::kNull ? Value() : Value::Str(e.s);
+      if (is_const)
+        out->constant = e.kind == EK::kInt    ? Value::Int(e.i)
+                        : e.kind == EK::kNull ? Value()
+                                              : Value::Str(e.s);
       break;
   }
   out->is_const = is_const;

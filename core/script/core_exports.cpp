@@ -89,8 +89,10 @@ Value VarGet(MsgContext& ctx, const PvArgs& a) {
 
 Status VarSet(MsgContext& ctx, const PvArgs& a, const Value& v, bool) {
   if (!ctx.vars) return Status::Internal("no $var store");
-  if (v.is_null()) ctx.vars->erase(a.name);
-  else (*ctx.vars)[a.name] = v;
+  if (v.is_null())
+    ctx.vars->erase(a.name);
+  else
+    (*ctx.vars)[a.name] = v;
   return Status::Ok();
 }
 
@@ -114,8 +116,10 @@ Status AvpSet(MsgContext& ctx, const PvArgs& a, const Value& v, bool replace) {
   if (a.has_index) {
     long p = AvpIndex(vals, a);
     if (p < 0) return Status::NotFound("no such AVP index");
-    if (v.is_null()) vals.erase(vals.begin() + p);
-    else vals[p] = v;
+    if (v.is_null())
+      vals.erase(vals.begin() + p);
+    else
+      vals[p] = v;
   } else if (v.is_null()) {
     vals.clear();
   } else {
@@ -157,13 +161,13 @@ Status RegisterCoreExports(Registry& reg) {
     fns.push_back({"log", {la, b}, kAllRoutes, LogFn, nullptr});
   }
   fns.push_back({"setflag", FlagArgs(), kAllRoutes,
-                  [](MsgContext& ctx, const CallArgs& a) {
-                    int f;
-                    if (!FlagArg(a, &f)) return -1;
-                    ctx.flags |= (uint64_t{1} << f);
-                    return 1;
-                  },
-                  nullptr});
+                 [](MsgContext& ctx, const CallArgs& a) {
+                   int f;
+                   if (!FlagArg(a, &f)) return -1;
+                   ctx.flags |= (uint64_t{1} << f);
+                   return 1;
+                 },
+                 nullptr});
   fns.push_back({"resetflag", FlagArgs(), kAllRoutes,
                  [](MsgContext& ctx, const CallArgs& a) {
                    int f;
@@ -205,14 +209,12 @@ Status RegisterCoreExports(Registry& reg) {
     if (!s.empty() && s.back() == '\n') s.pop_back();
     return Value::Str(s);
   }));
-  PvExport tm = ReadOnly("time", [](MsgContext&, const PvArgs& a) {
-    return Value::Str(FormatNow(a.name.c_str()));
-  });
+  PvExport tm = ReadOnly(
+      "time", [](MsgContext&, const PvArgs& a) { return Value::Str(FormatNow(a.name.c_str())); });
   tm.name_mode = PvExport::NameMode::kRequired;
   pvs.push_back(tm);
-  pvs.push_back(ReadOnly("pp", [](MsgContext&, const PvArgs&) {
-    return Value::Int(static_cast<int64_t>(getpid()));
-  }));
+  pvs.push_back(ReadOnly(
+      "pp", [](MsgContext&, const PvArgs&) { return Value::Int(static_cast<int64_t>(getpid())); }));
   auto rc = [](MsgContext& ctx, const PvArgs&) { return Value::Int(ctx.last_retcode); };
   pvs.push_back(ReadOnly("retcode", rc));
   pvs.push_back(ReadOnly("rc", rc));

@@ -8,7 +8,8 @@ namespace sipcapd {
 Engine::Engine(std::unique_ptr<script::Program> prog) : prog_(std::move(prog)) {}
 Engine::~Engine() = default;
 
-Result<std::unique_ptr<Engine>> Engine::Compile(const cfg::Script& script, const Registry& registry) {
+Result<std::unique_ptr<Engine>> Engine::Compile(const cfg::Script& script,
+                                                const Registry& registry) {
   auto prog = script::CompileProgram(script, registry);
   if (!prog.ok()) return prog.status();
   return std::unique_ptr<Engine>(new Engine(std::move(prog).value()));

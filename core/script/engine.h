@@ -31,7 +31,8 @@ struct Program;
 
 class Engine : public ScriptRunner {
  public:
-  static Result<std::unique_ptr<Engine>> Compile(const cfg::Script& script, const Registry& registry);
+  static Result<std::unique_ptr<Engine>> Compile(const cfg::Script& script,
+                                                 const Registry& registry);
   ~Engine() override;
 
   bool HasRoute(uint32_t type, std::string_view name) const override;

@@ -137,9 +137,12 @@ Value Arith(const std::string& op, const Value& a, const Value& b, const cfg::Lo
   if (op == "+" && (a.is_str() || b.is_str()))
     return Value::Str((a.is_null() ? "" : a.AsString()) + (b.is_null() ? "" : b.AsString()));
   int64_t x = ToInt(a), y = ToInt(b);
-  if (op == "+") return Value::Int(static_cast<int64_t>(static_cast<uint64_t>(x) + static_cast<uint64_t>(y)));
-  if (op == "-") return Value::Int(static_cast<int64_t>(static_cast<uint64_t>(x) - static_cast<uint64_t>(y)));
-  if (op == "*") return Value::Int(static_cast<int64_t>(static_cast<uint64_t>(x) * static_cast<uint64_t>(y)));
+  if (op == "+")
+    return Value::Int(static_cast<int64_t>(static_cast<uint64_t>(x) + static_cast<uint64_t>(y)));
+  if (op == "-")
+    return Value::Int(static_cast<int64_t>(static_cast<uint64_t>(x) - static_cast<uint64_t>(y)));
+  if (op == "*")
+    return Value::Int(static_cast<int64_t>(static_cast<uint64_t>(x) * static_cast<uint64_t>(y)));
   if (op == "&") return Value::Int(x & y);
   if (op == "|") return Value::Int(x | y);
   if (y == 0 || (x == INT64_MIN && y == -1)) {
@@ -159,7 +162,8 @@ Value Eval(const CExpr& e, RunState& st) {
     case EK::kRoute: return Value::Int(CallRoute(*e.route, st));
     case EK::kUnary:
       if (e.op == "!") return Value::Int(!Cond(*e.kids[0], st));
-      return Value::Int(static_cast<int64_t>(0 - static_cast<uint64_t>(ToInt(Eval(*e.kids[0], st)))));
+      return Value::Int(
+          static_cast<int64_t>(0 - static_cast<uint64_t>(ToInt(Eval(*e.kids[0], st)))));
     case EK::kBinary: break;
   }
   const std::string& op = e.op;
@@ -263,8 +267,10 @@ void Assign(const CStmt& s, RunState& st) {
 void Exec(const CStmt& s, RunState& st) {
   switch (s.kind) {
     case SK::kExpr:
-      if (s.expr->kind == EK::kCall) CallFunction(*s.expr->call, st);
-      else Eval(*s.expr, st);
+      if (s.expr->kind == EK::kCall)
+        CallFunction(*s.expr->call, st);
+      else
+        Eval(*s.expr, st);
       break;
     case SK::kIf: {
       bool c = Cond(*s.expr, st);

@@ -27,8 +27,8 @@ struct CRoute;
 struct CArg {
   ArgType type = ArgType::kStr;
   bool is_const = false;
-  Value constant;              // when is_const
-  Format fmt;                  // non-constant kStr / kRegex / kAny string
+  Value constant;  // when is_const
+  Format fmt;      // non-constant kStr / kRegex / kAny string
   bool use_fmt = false;
   std::shared_ptr<PvSpec> pv;  // kVar, or a PV-valued argument
   bool has_fixed = false;

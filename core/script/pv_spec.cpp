@@ -11,7 +11,8 @@ Result<std::shared_ptr<PvSpec>> PvSpec::Compile(const cfg::PvRef& ref, const Reg
   spec->exp_ = *e;
   spec->text_ = ref.text;
   if (e->name_mode == PvExport::NameMode::kRequired && !ref.has_inner)
-    return Status::Invalid("pseudo-variable '$" + ref.name + "' needs a name: $" + ref.name + "(...)");
+    return Status::Invalid("pseudo-variable '$" + ref.name + "' needs a name: $" + ref.name +
+                           "(...)");
   if (e->name_mode == PvExport::NameMode::kNone && ref.has_inner)
     return Status::Invalid("pseudo-variable '$" + ref.name + "' takes no name");
   spec->args_.name = ref.inner;
@@ -19,8 +20,7 @@ Result<std::shared_ptr<PvSpec>> PvSpec::Compile(const cfg::PvRef& ref, const Reg
   spec->args_.index = ref.index;
   if (ref.has_inner && e->parse_name) {
     Status st = e->parse_name(ref.inner, spec->args_.parsed);
-    if (!st.ok())
-      return Status::Invalid("bad name in '" + ref.text + "': " + st.message());
+    if (!st.ok()) return Status::Invalid("bad name in '" + ref.text + "': " + st.message());
   }
   for (const auto& t : ref.transforms) {
     auto def = FindTransformation(t.name);
@@ -28,12 +28,11 @@ Result<std::shared_ptr<PvSpec>> PvSpec::Compile(const cfg::PvRef& ref, const Reg
     Tr tr{*def, SplitTransformParams(t.params_raw, def->max_params)};
     int n = static_cast<int>(tr.params.size());
     if (n < def->min_params || n > def->max_params)
-      return Status::Invalid("transformation '" + t.name + "' takes " +
-                             std::to_string(def->min_params) +
-                             (def->max_params != def->min_params
-                                  ? ".." + std::to_string(def->max_params)
-                                  : std::string()) +
-                             " parameter(s), got " + std::to_string(n));
+      return Status::Invalid(
+          "transformation '" + t.name + "' takes " + std::to_string(def->min_params) +
+          (def->max_params != def->min_params ? ".." + std::to_string(def->max_params)
+                                              : std::string()) +
+          " parameter(s), got " + std::to_string(n));
     spec->trs_.push_back(std::move(tr));
   }
   return spec;

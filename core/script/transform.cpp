@@ -89,8 +89,10 @@ bool IsWs(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool Trim(Value* v, bool left, bool right) {
   std::string s = Text(*v);
   size_t b = 0, e = s.size();
-  if (left) while (b < e && IsWs(s[b])) ++b;
-  if (right) while (e > b && IsWs(s[e - 1])) --e;
+  if (left)
+    while (b < e && IsWs(s[b])) ++b;
+  if (right)
+    while (e > b && IsWs(s[e - 1])) --e;
   *v = Value::Str(s.substr(b, e - b));
   return true;
 }
@@ -134,7 +136,8 @@ class Table {
   Status Add(TransformDef d) {
     std::lock_guard<std::mutex> l(mu_);
     if (!d.fn) return Status::Invalid("transformation " + d.name + " has no function");
-    if (defs_.count(d.name)) return Status::Exists("transformation " + d.name + " already registered");
+    if (defs_.count(d.name))
+      return Status::Exists("transformation " + d.name + " already registered");
     std::string n = d.name;
     defs_.emplace(std::move(n), std::move(d));
     return Status::Ok();
@@ -142,7 +145,8 @@ class Table {
   Result<TransformDef> Find(std::string_view name) {
     std::lock_guard<std::mutex> l(mu_);
     auto it = defs_.find(std::string(name));
-    if (it == defs_.end()) return Status::NotFound("unknown transformation '" + std::string(name) + "'");
+    if (it == defs_.end())
+      return Status::NotFound("unknown transformation '" + std::string(name) + "'");
     return it->second;
   }
 
@@ -157,9 +161,18 @@ class Table {
     add("s.substr", SSubstr, 2, 2);
     add("s.tolower", SLower, 0, 0);
     add("s.toupper", SUpper, 0, 0);
-    add("s.trim", [](MsgContext&, const std::vector<std::string>&, Value* v) { return Trim(v, true, true); }, 0, 0);
-    add("s.trimr", [](MsgContext&, const std::vector<std::string>&, Value* v) { return Trim(v, false, true); }, 0, 0);
-    add("s.triml", [](MsgContext&, const std::vector<std::string>&, Value* v) { return Trim(v, true, false); }, 0, 0);
+    add(
+        "s.trim",
+        [](MsgContext&, const std::vector<std::string>&, Value* v) { return Trim(v, true, true); },
+        0, 0);
+    add(
+        "s.trimr",
+        [](MsgContext&, const std::vector<std::string>&, Value* v) { return Trim(v, false, true); },
+        0, 0);
+    add(
+        "s.triml",
+        [](MsgContext&, const std::vector<std::string>&, Value* v) { return Trim(v, true, false); },
+        0, 0);
     add("s.encode.hexa", EncodeHex, 0, 0);
     add("s.hex", EncodeHex, 0, 0);
     add("s.decode.hexa", DecodeHex, 0, 0);
@@ -172,7 +185,8 @@ class Table {
 
 Status RegisterTransformation(const std::string& name, TransformFn fn, int min_params,
                               int max_params) {
-  return Table::Get().Add(TransformDef{name, std::move(fn), min_params, std::max(min_params, max_params)});
+  return Table::Get().Add(
+      TransformDef{name, std::move(fn), min_params, std::max(min_params, max_params)});
 }
 
 Result<TransformDef> FindTransformation(std::string_view name) { return Table::Get().Find(name); }

@@ -53,7 +53,10 @@ class Value {
     if (type_ != Type::kStr || s_.empty()) return std::nullopt;
     size_t p = 0;
     bool neg = false;
-    if (s_[0] == '-' || s_[0] == '+') { neg = s_[0] == '-'; p = 1; }
+    if (s_[0] == '-' || s_[0] == '+') {
+      neg = s_[0] == '-';
+      p = 1;
+    }
     if (p == s_.size()) return std::nullopt;
     int64_t r = 0;
     for (; p < s_.size(); ++p) {
@@ -65,9 +68,7 @@ class Value {
     return neg ? -r : r;
   }
 
-  bool operator==(const Value& o) const {
-    return type_ == o.type_ && i_ == o.i_ && s_ == o.s_;
-  }
+  bool operator==(const Value& o) const { return type_ == o.type_ && i_ == o.i_ && s_ == o.s_; }
 
  private:
   Type type_ = Type::kNull;

@@ -191,10 +191,14 @@ const char* ParseVia(std::string_view text, ViaBody* out) {
   while (it.Next(&n, &v, &hv)) {
     if (n.empty()) return "empty Via parameter";
     if (hv && v.empty()) return "empty Via parameter value";
-    if (EqualsNoCase(n, "branch")) out->branch = v;
-    else if (EqualsNoCase(n, "received")) out->received = v;
-    else if (EqualsNoCase(n, "maddr")) out->maddr = v;
-    else if (EqualsNoCase(n, "ttl")) out->ttl = v;
+    if (EqualsNoCase(n, "branch"))
+      out->branch = v;
+    else if (EqualsNoCase(n, "received"))
+      out->received = v;
+    else if (EqualsNoCase(n, "maddr"))
+      out->maddr = v;
+    else if (EqualsNoCase(n, "ttl"))
+      out->ttl = v;
     else if (EqualsNoCase(n, "rport")) {
       out->has_rport = true;
       out->rport_value = v;
@@ -222,7 +226,10 @@ const char* ParseNameAddr(std::string_view text, NameAddr* out) {
   if (text.front() == '"') {
     size_t i = 1;
     for (; i < text.size(); ++i) {
-      if (text[i] == '\\') { ++i; continue; }
+      if (text[i] == '\\') {
+        ++i;
+        continue;
+      }
       if (text[i] == '"') break;
     }
     if (i >= text.size()) return "unterminated quoted display name";
@@ -311,16 +318,26 @@ const char* ParseAuth(std::string_view text, AuthBody* out) {
     if (!v.empty() && v.front() == '"' && (v.size() < 2 || v.back() != '"'))
       return "unterminated quoted auth param";
     v = Unquote(v);
-    if (EqualsNoCase(n, "username")) out->username = v;
-    else if (EqualsNoCase(n, "realm")) out->realm = v;
-    else if (EqualsNoCase(n, "nonce")) out->nonce = v;
-    else if (EqualsNoCase(n, "uri")) out->uri = v;
-    else if (EqualsNoCase(n, "response")) out->response = v;
-    else if (EqualsNoCase(n, "algorithm")) out->algorithm = v;
-    else if (EqualsNoCase(n, "cnonce")) out->cnonce = v;
-    else if (EqualsNoCase(n, "qop")) out->qop = v;
-    else if (EqualsNoCase(n, "nc")) out->nc = v;
-    else if (EqualsNoCase(n, "opaque")) out->opaque = v;
+    if (EqualsNoCase(n, "username"))
+      out->username = v;
+    else if (EqualsNoCase(n, "realm"))
+      out->realm = v;
+    else if (EqualsNoCase(n, "nonce"))
+      out->nonce = v;
+    else if (EqualsNoCase(n, "uri"))
+      out->uri = v;
+    else if (EqualsNoCase(n, "response"))
+      out->response = v;
+    else if (EqualsNoCase(n, "algorithm"))
+      out->algorithm = v;
+    else if (EqualsNoCase(n, "cnonce"))
+      out->cnonce = v;
+    else if (EqualsNoCase(n, "qop"))
+      out->qop = v;
+    else if (EqualsNoCase(n, "nc"))
+      out->nc = v;
+    else if (EqualsNoCase(n, "opaque"))
+      out->opaque = v;
   }
   return nullptr;
 }

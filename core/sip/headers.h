@@ -16,14 +16,49 @@ namespace sipcapd::sip {
 
 enum class HeaderType : uint8_t {
   kOther = 0,
-  kVia, kFrom, kTo, kCallId, kCSeq, kContact, kContentLength, kContentType,
-  kMaxForwards, kRoute, kRecordRoute, kUserAgent, kServer, kPAssertedIdentity,
-  kPPreferredIdentity, kRemotePartyId, kDiversion, kAuthorization,
-  kProxyAuthorization, kWwwAuthenticate, kProxyAuthenticate, kReason, kEvent,
-  kAllow, kSupported, kRequire, kProxyRequire, kUnsupported, kSubject,
-  kContentEncoding, kReferTo, kReferredBy, kAllowEvents, kSessionExpires,
-  kIdentity, kAcceptContact, kRejectContact, kRequestDisposition, kIdentityInfo,
-  kExpires, kAccept, kDate, kPrivacy,
+  kVia,
+  kFrom,
+  kTo,
+  kCallId,
+  kCSeq,
+  kContact,
+  kContentLength,
+  kContentType,
+  kMaxForwards,
+  kRoute,
+  kRecordRoute,
+  kUserAgent,
+  kServer,
+  kPAssertedIdentity,
+  kPPreferredIdentity,
+  kRemotePartyId,
+  kDiversion,
+  kAuthorization,
+  kProxyAuthorization,
+  kWwwAuthenticate,
+  kProxyAuthenticate,
+  kReason,
+  kEvent,
+  kAllow,
+  kSupported,
+  kRequire,
+  kProxyRequire,
+  kUnsupported,
+  kSubject,
+  kContentEncoding,
+  kReferTo,
+  kReferredBy,
+  kAllowEvents,
+  kSessionExpires,
+  kIdentity,
+  kAcceptContact,
+  kRejectContact,
+  kRequestDisposition,
+  kIdentityInfo,
+  kExpires,
+  kAccept,
+  kDate,
+  kPrivacy,
   kCount,  // number of types
 };
 
@@ -42,8 +77,8 @@ struct ViaBody {
   uint16_t port = 0;           // 0 when absent
   std::string_view params;     // raw ";branch=...;rport" or empty
   std::string_view branch, received, maddr, ttl, rport_value;
-  bool has_rport = false;      // ";rport" with or without value
-  std::string_view comment;    // trailing "(...)" if any
+  bool has_rport = false;    // ";rport" with or without value
+  std::string_view comment;  // trailing "(...)" if any
   std::optional<std::string_view> Param(std::string_view name) const;
 };
 const char* ParseVia(std::string_view text, ViaBody* out);
@@ -52,12 +87,12 @@ const char* ParseVia(std::string_view text, ViaBody* out);
 // Record-Route, P-Asserted-Identity, Remote-Party-ID, Diversion, Refer-To ...
 struct NameAddr {
   std::string_view raw;
-  std::string_view display;    // unquoted display name (may be empty)
-  std::string_view uri_text;   // inside <...> or the bare addr-spec
-  Uri uri;                     // parsed uri_text
-  std::string_view params;     // header params after the address (";tag=...")
-  std::string_view tag;        // "tag" param (From/To)
-  bool star = false;           // Contact: "*"
+  std::string_view display;   // unquoted display name (may be empty)
+  std::string_view uri_text;  // inside <...> or the bare addr-spec
+  Uri uri;                    // parsed uri_text
+  std::string_view params;    // header params after the address (";tag=...")
+  std::string_view tag;       // "tag" param (From/To)
+  bool star = false;          // Contact: "*"
   std::optional<std::string_view> Param(std::string_view name) const;
 };
 const char* ParseNameAddr(std::string_view text, NameAddr* out);
@@ -70,8 +105,8 @@ const char* ParseCSeq(std::string_view text, CSeqBody* out);
 
 // Authorization / Proxy-Authorization / WWW-Authenticate credentials.
 struct AuthBody {
-  std::string_view scheme;     // "Digest"
-  std::string_view params;     // raw comma-separated auth params
+  std::string_view scheme;  // "Digest"
+  std::string_view params;  // raw comma-separated auth params
   std::string_view username, realm, nonce, uri, response, algorithm, cnonce, qop, nc, opaque;
   // Any param by name, unquoted; nullopt if absent.
   std::optional<std::string_view> Param(std::string_view name) const;

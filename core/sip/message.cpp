@@ -80,7 +80,8 @@ bool Message::ParseFirstLine(std::string_view line) {
       return false;
     }
     status_code_ = static_cast<int>(*c);
-    if (!EqualsNoCase(version_, "SIP/2.0")) SetError(ParseError::kBadVersion, "version is not SIP/2.0");
+    if (!EqualsNoCase(version_, "SIP/2.0"))
+      SetError(ParseError::kBadVersion, "version is not SIP/2.0");
     return true;
   }
   is_request_ = true;
@@ -107,7 +108,8 @@ bool Message::ParseFirstLine(std::string_view line) {
     SetError(ParseError::kBadFirstLine, "request line does not end with SIP/<version>");
     return false;
   }
-  if (!EqualsNoCase(version_, "SIP/2.0")) SetError(ParseError::kBadVersion, "version is not SIP/2.0");
+  if (!EqualsNoCase(version_, "SIP/2.0"))
+    SetError(ParseError::kBadVersion, "version is not SIP/2.0");
   if (const char* why = ParseUriInto(ruri_text_, &ruri_)) {
     SetError(ParseError::kBadRequestUri, why);
   } else if (!ruri_.headers.empty()) {

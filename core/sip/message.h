@@ -73,12 +73,12 @@ class Message {
   bool is_request() const { return first_line_ok_ && is_request_; }
   bool is_reply() const { return first_line_ok_ && !is_request_; }
   std::string_view first_line() const { return first_line_; }
-  std::string_view method() const { return method_; }     // requests
-  std::string_view ruri() const { return ruri_text_; }     // requests
+  std::string_view method() const { return method_; }   // requests
+  std::string_view ruri() const { return ruri_text_; }  // requests
   const Uri* RequestUri() const { return ruri_ok_ ? &ruri_ : nullptr; }
   std::string_view version() const { return version_; }
-  int status_code() const { return status_code_; }         // replies, else 0
-  std::string_view reason() const { return reason_; }      // replies
+  int status_code() const { return status_code_; }     // replies, else 0
+  std::string_view reason() const { return reason_; }  // replies
 
   // --- raw headers
   const std::vector<Header>& headers() const { return headers_; }
@@ -115,7 +115,7 @@ class Message {
   const EventBody* Event() const;
   std::optional<uint32_t> MaxForwards() const;  // 0..255
   std::optional<uint32_t> Expires() const;
-  std::string_view CallId() const;     // empty if absent
+  std::string_view CallId() const;  // empty if absent
   std::string_view UserAgent() const;
   std::string_view Server() const;
   bool Allows(std::string_view method) const;  // token in any Allow header

@@ -46,9 +46,12 @@ const NameAddr* Message::LazyNameAddr(Slot<NameAddr>& slot, HeaderType t) const 
         ListIter it(text);
         it.Next(&text);
       }
-      if (const char* why = ParseNameAddr(text, &slot.v)) NoteHeaderError(t, why);
-      else if (slot.v.star) NoteHeaderError(t, "'*' is not an address");
-      else slot.state = 1;
+      if (const char* why = ParseNameAddr(text, &slot.v))
+        NoteHeaderError(t, why);
+      else if (slot.v.star)
+        NoteHeaderError(t, "'*' is not an address");
+      else
+        slot.state = 1;
     }
   }
   return slot.state == 1 ? &slot.v : nullptr;
@@ -69,8 +72,7 @@ const NameAddr* Message::Diversion() const {
   return LazyNameAddr(diversion_, HeaderType::kDiversion);
 }
 
-const std::vector<NameAddr>* Message::LazyList(Slot<std::vector<NameAddr>>& s,
-                                               HeaderType t) const {
+const std::vector<NameAddr>* Message::LazyList(Slot<std::vector<NameAddr>>& s, HeaderType t) const {
   if (s.state == 0) {
     s.state = 2;
     bool bad = false;
@@ -97,7 +99,9 @@ const std::vector<NameAddr>* Message::LazyList(Slot<std::vector<NameAddr>>& s,
 const std::vector<NameAddr>* Message::Contacts() const {
   return LazyList(contacts_, HeaderType::kContact);
 }
-const std::vector<NameAddr>* Message::Routes() const { return LazyList(routes_, HeaderType::kRoute); }
+const std::vector<NameAddr>* Message::Routes() const {
+  return LazyList(routes_, HeaderType::kRoute);
+}
 const std::vector<NameAddr>* Message::RecordRoutes() const {
   return LazyList(rroutes_, HeaderType::kRecordRoute);
 }
@@ -109,19 +113,21 @@ static const T* LazyOne(const Message& m, T& v, uint8_t& state, HeaderType t, Fn
   if (state == 0) {
     state = 2;
     if (const Header* h = m.Find(t)) {
-      if (const char* why = fn(h->value, &v)) *err = why;
-      else state = 1;
+      if (const char* why = fn(h->value, &v))
+        *err = why;
+      else
+        state = 1;
     }
   }
   return state == 1 ? &v : nullptr;
 }
 
-#define SIP_LAZY_ONE(Method, Type, slot, htype, fn)                                      \
-  const Type* Message::Method() const {                                                  \
-    const char* err = nullptr;                                                           \
-    const Type* r = LazyOne(*this, slot.v, slot.state, HeaderType::htype, fn, &err);     \
-    if (err) NoteHeaderError(HeaderType::htype, err);                                    \
-    return r;                                                                            \
+#define SIP_LAZY_ONE(Method, Type, slot, htype, fn)                                  \
+  const Type* Message::Method() const {                                              \
+    const char* err = nullptr;                                                       \
+    const Type* r = LazyOne(*this, slot.v, slot.state, HeaderType::htype, fn, &err); \
+    if (err) NoteHeaderError(HeaderType::htype, err);                                \
+    return r;                                                                        \
   }
 
 SIP_LAZY_ONE(CSeq, CSeqBody, cseq_, kCSeq, ParseCSeq)
@@ -183,11 +189,9 @@ ParseError Message::Validate(std::string* why) const {
     if (why) *why = std::move(text);
     return e;
   };
-  if (!ok() && error_ != ParseError::kBadHeaderValue)
-    return fail(error_, std::string(error_text_));
-  static constexpr HeaderType kMandatory[] = {HeaderType::kTo, HeaderType::kFrom,
-                                              HeaderType::kCSeq, HeaderType::kCallId,
-                                              HeaderType::kVia};
+  if (!ok() && error_ != ParseError::kBadHeaderValue) return fail(error_, std::string(error_text_));
+  static constexpr HeaderType kMandatory[] = {HeaderType::kTo, HeaderType::kFrom, HeaderType::kCSeq,
+                                              HeaderType::kCallId, HeaderType::kVia};
   for (HeaderType t : kMandatory)
     if (!Find(t)) return fail(ParseError::kMissingHeader, "missing " + std::string(HeaderName(t)));
   if (is_request() && !Find(HeaderType::kMaxForwards))

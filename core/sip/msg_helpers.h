@@ -31,16 +31,16 @@ std::string_view ToDomain(const Message& m);
 std::string_view ToTag(const Message& m);
 std::string_view CSeqText(const Message& m);  // whole CSeq body "1 INVITE"
 std::string_view UserAgent(const Message& m);
-std::string_view RuriUser(const Message& m);    // requests only
-std::string_view RuriDomain(const Message& m);  // requests only
+std::string_view RuriUser(const Message& m);     // requests only
+std::string_view RuriDomain(const Message& m);   // requests only
 std::string_view ContactUser(const Message& m);  // first Contact URI user
 std::string_view ContactHost(const Message& m);
 uint16_t ContactPort(const Message& m);
 // Digest username (user part) from Proxy-Authorization, else Authorization.
 std::string_view AuthUser(const Message& m);
-std::string_view Via1(const Message& m);        // first via-parm text
-std::string_view ViaBranch(const Message& m);   // first Via branch
-std::string_view PaiUser(const Message& m);     // P-Asserted-Identity, else P-Preferred-Identity
+std::string_view Via1(const Message& m);       // first via-parm text
+std::string_view ViaBranch(const Message& m);  // first Via branch
+std::string_view PaiUser(const Message& m);    // P-Asserted-Identity, else P-Preferred-Identity
 std::string_view RpidUser(const Message& m);
 std::string_view DiversionUser(const Message& m);
 std::string_view DiversionUri(const Message& m);

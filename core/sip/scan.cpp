@@ -7,11 +7,17 @@ namespace sipcapd::sip {
 bool IsTokenChar(char c) {
   if (IsAlpha(c) || IsDigit(c)) return true;
   switch (c) {
-    case '-': case '.': case '!': case '%': case '*': case '_':
-    case '+': case '`': case '\'': case '~':
-      return true;
-    default:
-      return false;
+    case '-':
+    case '.':
+    case '!':
+    case '%':
+    case '*':
+    case '_':
+    case '+':
+    case '`':
+    case '\'':
+    case '~': return true;
+    default: return false;
   }
 }
 
@@ -108,9 +114,12 @@ size_t FindTopLevel(std::string_view s, char c) {
       i = q - 1;
       continue;
     }
-    if (ch == '<') ++angle;
-    else if (ch == '>' && angle > 0) --angle;
-    else if (ch == c && angle == 0) return i;
+    if (ch == '<')
+      ++angle;
+    else if (ch == '>' && angle > 0)
+      --angle;
+    else if (ch == c && angle == 0)
+      return i;
   }
   return std::string_view::npos;
 }

@@ -11,7 +11,9 @@ namespace {
 
 using Getter = std::function<Value(MsgContext&, const PvArgs&)>;
 
-Value StrOrNull(std::string_view s) { return s.empty() ? Value::Null() : Value::Str(std::string(s)); }
+Value StrOrNull(std::string_view s) {
+  return s.empty() ? Value::Null() : Value::Str(std::string(s));
+}
 
 // Current request URI text: the rewritten one if $ru & co were set.
 std::string_view CurrentRuri(MsgContext& ctx) {
@@ -77,13 +79,13 @@ Status SetRuri(MsgContext& ctx, std::string text) {
   return Status::Ok();
 }
 
-std::function<Status(MsgContext&, const PvArgs&, const Value&, bool)> RuriPartSetter(
-    UriPart part) {
+std::function<Status(MsgContext&, const PvArgs&, const Value&, bool)> RuriPartSetter(UriPart part) {
   return [part](MsgContext& ctx, const PvArgs&, const Value& v, bool) -> Status {
     Uri u;
     std::string cur(CurrentRuri(ctx));
     if (cur.empty()) return Status::Invalid("the R-URI exists only in requests");
-    if (const char* why = ParseUriInto(cur, &u)) return Status::Invalid(std::string("bad R-URI: ") + why);
+    if (const char* why = ParseUriInto(cur, &u))
+      return Status::Invalid(std::string("bad R-URI: ") + why);
     if (u.scheme != UriScheme::kSip && u.scheme != UriScheme::kSips)
       return Status::Invalid("R-URI parts can be set only on sip/sips URIs");
     std::string val = v.is_null() ? std::string() : v.AsString();
@@ -125,7 +127,8 @@ PvExport Ro(std::string name, Getter g) {
 Status RegisterSipPvs(Registry& registry) {
   std::vector<PvExport> pvs;
 
-  PvExport ru = Ro("ru", [](MsgContext& ctx, const PvArgs&) { return StrOrNull(CurrentRuri(ctx)); });
+  PvExport ru =
+      Ro("ru", [](MsgContext& ctx, const PvArgs&) { return StrOrNull(CurrentRuri(ctx)); });
   ru.set = [](MsgContext& ctx, const PvArgs&, const Value& v, bool) -> Status {
     if (v.is_null()) return Status::Invalid("$ru cannot be set to null");
     return SetRuri(ctx, v.AsString());
@@ -139,9 +142,9 @@ Status RegisterSipPvs(Registry& registry) {
   pvs.push_back(rd);
   // No port in the URI: the default port of the scheme, as OpenSIPS prints it.
   PvExport rp = Ro("rp", RuriPart([](const Uri& u) {
-    if (u.port) return Value::Int(u.port);
-    return Value::Int(u.scheme == UriScheme::kSips ? 5061 : 5060);
-  }));
+                     if (u.port) return Value::Int(u.port);
+                     return Value::Int(u.scheme == UriScheme::kSips ? 5061 : 5060);
+                   }));
   rp.set = RuriPartSetter(UriPart::kPort);
   pvs.push_back(rp);
   PvExport du = Ro("du", [](MsgContext& ctx, const PvArgs&) { return StrOrNull(ctx.dst_uri); });
@@ -149,7 +152,8 @@ Status RegisterSipPvs(Registry& registry) {
     std::string s = v.is_null() ? std::string() : v.AsString();
     Uri u;
     if (!s.empty())
-      if (const char* why = ParseUriInto(s, &u)) return Status::Invalid("bad $du '" + s + "': " + why);
+      if (const char* why = ParseUriInto(s, &u))
+        return Status::Invalid("bad $du '" + s + "': " + why);
     ctx.dst_uri = std::move(s);
     return Status::Ok();
   };
@@ -157,11 +161,11 @@ Status RegisterSipPvs(Registry& registry) {
 
   pvs.push_back(Ro("rm", OnMsg([](const Message& m) { return StrOrNull(Method(m)); })));
   pvs.push_back(Ro("rs", OnMsg([](const Message& m) {
-    return m.is_reply() ? Value::Int(m.status_code()) : Value::Null();
-  })));
+                     return m.is_reply() ? Value::Int(m.status_code()) : Value::Null();
+                   })));
   pvs.push_back(Ro("rr", OnMsg([](const Message& m) {
-    return m.is_reply() ? Value::Str(std::string(m.reason())) : Value::Null();
-  })));
+                     return m.is_reply() ? Value::Str(std::string(m.reason())) : Value::Null();
+                   })));
   pvs.push_back(Ro("si", [](MsgContext& ctx, const PvArgs&) { return AddrPv(ctx.rcv.src); }));
   pvs.push_back(Ro("sp", [](MsgContext& ctx, const PvArgs&) {
     return ctx.rcv.src.ip.is_set() ? Value::Int(ctx.rcv.src.port) : Value::Null();
@@ -174,9 +178,9 @@ Status RegisterSipPvs(Registry& registry) {
   pvs.push_back(Ro("proto", ProtoPv));
   pvs.push_back(Ro("ci", OnMsg([](const Message& m) { return StrOrNull(m.CallId()); })));
   pvs.push_back(Ro("cs", OnMsg([](const Message& m) {
-    const CSeqBody* c = m.CSeq();
-    return c ? Value::Int(c->number) : Value::Null();
-  })));
+                     const CSeqBody* c = m.CSeq();
+                     return c ? Value::Int(c->number) : Value::Null();
+                   })));
   pvs.push_back(Ro("ua", OnMsg([](const Message& m) { return StrOrNull(m.UserAgent()); })));
   pvs.push_back(Ro("fu", OnMsg([](const Message& m) { return NameAddrUri(m.From()); })));
   pvs.push_back(Ro("fU", OnMsg([](const Message& m) { return StrOrNull(FromUser(m)); })));
@@ -205,10 +209,11 @@ Status RegisterSipPvs(Registry& registry) {
   }));
   pvs.push_back(Ro("rb", OnMsg([](const Message& m) { return StrOrNull(m.body()); })));
   pvs.push_back(Ro("ct", OnMsg([](const Message& m) {
-    const Header* h = m.Find(HeaderType::kContact);
-    return h ? Value::Str(std::string(h->value)) : Value::Null();
-  })));
-  pvs.push_back(Ro("ai", OnMsg([](const Message& m) { return NameAddrUri(m.PAssertedIdentity()); })));
+                     const Header* h = m.Find(HeaderType::kContact);
+                     return h ? Value::Str(std::string(h->value)) : Value::Null();
+                   })));
+  pvs.push_back(
+      Ro("ai", OnMsg([](const Message& m) { return NameAddrUri(m.PAssertedIdentity()); })));
   pvs.push_back(Ro("re", OnMsg([](const Message& m) { return NameAddrUri(m.RemotePartyId()); })));
   pvs.push_back(Ro("di", OnMsg([](const Message& m) { return NameAddrUri(m.Diversion()); })));
 

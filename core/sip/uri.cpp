@@ -17,9 +17,7 @@ std::string_view Uri::Transport() const {
 
 namespace {
 
-bool IsHex(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 // Rejects whitespace, controls, <>"\ and malformed %-escapes.
 bool CheckUriChars(std::string_view s) {

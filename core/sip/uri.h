@@ -21,13 +21,13 @@ struct Uri {
   std::string_view scheme_text;  // "sip", "SIPS", "tel", "isbn"
   std::string_view user;         // escaped as written; tel: the number
   std::string_view password;
-  std::string_view host;         // IPv6 keeps its brackets: "[2001:db8::1]"
+  std::string_view host;  // IPv6 keeps its brackets: "[2001:db8::1]"
   std::string_view port_text;
-  uint16_t port = 0;             // 0 when absent
-  std::string_view params;       // ";transport=tcp;lr" (starts at ';') or empty
-  std::string_view headers;      // after '?', without it
-  std::string_view opaque;       // kOther: everything after "scheme:"
-  bool has_user = false;         // "user@" present (user may still be empty)
+  uint16_t port = 0;         // 0 when absent
+  std::string_view params;   // ";transport=tcp;lr" (starts at ';') or empty
+  std::string_view headers;  // after '?', without it
+  std::string_view opaque;   // kOther: everything after "scheme:"
+  bool has_user = false;     // "user@" present (user may still be empty)
   bool has_password = false;
 
   bool ipv6() const { return !host.empty() && host.front() == '['; }

@@ -61,7 +61,9 @@ ModuleExports* Create() {
   };
   FunctionExport ev;
   ev.name = "rand_event";
-  ev.fn = [st](MsgContext&, const CallArgs&) { return RandPercent() < st->probability.load() ? 1 : -1; };
+  ev.fn = [st](MsgContext&, const CallArgs&) {
+    return RandPercent() < st->probability.load() ? 1 : -1;
+  };
   FunctionExport set;
   set.name = "rand_set_prob";
   set.args = {ArgSpec{ArgType::kInt}};

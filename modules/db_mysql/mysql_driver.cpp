@@ -22,8 +22,7 @@ class MysqlConnection : public db::Connection {
 
   Status Error(const std::string& what) {
     unsigned int e = mysql_errno(m_);
-    return Status(ClassifyMysqlError(e),
-                  what + ": (" + std::to_string(e) + ") " + mysql_error(m_));
+    return Status(ClassifyMysqlError(e), what + ": (" + std::to_string(e) + ") " + mysql_error(m_));
   }
 
   Status Exec(const std::string& sql) {

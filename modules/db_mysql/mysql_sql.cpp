@@ -40,8 +40,7 @@ StatusCode ClassifyMysqlError(unsigned int err) {
     case 3024:  // max execution time
     case 4031:  // disconnected by server
       return StatusCode::kUnavailable;
-    default:
-      return StatusCode::kInvalidArgument;
+    default: return StatusCode::kInvalidArgument;
   }
 }
 

@@ -20,10 +20,8 @@ Status MapError(sqlite3* db, int rc, const std::string& what) {
     case SQLITE_READONLY:
     case SQLITE_PROTOCOL:
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return Status::Unavailable(msg);
-    default:
-      break;
+    case SQLITE_NOTADB: return Status::Unavailable(msg);
+    default: break;
   }
   if (msg.find("no such table") != std::string::npos) return Status::NotFound(msg);
   return Status::Invalid(msg);
@@ -100,8 +98,7 @@ class SqliteConnection : public db::Connection {
             break;
           case db::Type::kDateTime: {
             std::string t = db::FormatDateTimeUtc(v.i);
-            rc = sqlite3_bind_text(s, idx, t.data(), static_cast<int>(t.size()),
-                                   SQLITE_TRANSIENT);
+            rc = sqlite3_bind_text(s, idx, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
             break;
           }
         }
@@ -204,9 +201,9 @@ class SqliteConnection : public db::Connection {
 Result<std::unique_ptr<db::Connection>> SqliteDriver::Connect(const db::Url& url,
                                                               const db::ConnectOptions& opts) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(url.database.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(url.database.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status st = Status::Unavailable("sqlite open " + url.database + ": " +
                                     (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));

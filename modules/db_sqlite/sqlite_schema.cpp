@@ -59,9 +59,8 @@ Result<std::vector<std::string>> RewriteSchemaLike(const std::string& templ,
     std::string head = clean.substr(0, 11);
     for (char& c : head) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (head == "IFNOTEXISTS") clean = clean.substr(11);
-    std::string unique = FindKeyword(isql.substr(0, ix), "UNIQUE") != std::string::npos
-                             ? "UNIQUE "
-                             : "";
+    std::string unique =
+        FindKeyword(isql.substr(0, ix), "UNIQUE") != std::string::npos ? "UNIQUE " : "";
     out.push_back("CREATE " + unique + "INDEX IF NOT EXISTS \"" + table + "__" + clean +
                   "\" ON \"" + table + "\"" + isql.substr(e2));
   }

@@ -33,11 +33,12 @@ ModuleExports* Create() {
   e->state = s;
   e->deps = {{"tm", true}};
   e->params = {IntParam("default_timeout", &st->timeout_s)};
-  e->functions.push_back({"create_dialog", {}, kRequestRoute,
-                          [st](MsgContext& c, const CallArgs&) {
-                            return st->core->CreateDialog(c) ? 1 : -1;
-                          },
-                          nullptr});
+  e->functions.push_back(
+      {"create_dialog",
+       {},
+       kRequestRoute,
+       [st](MsgContext& c, const CallArgs&) { return st->core->CreateDialog(c) ? 1 : -1; },
+       nullptr});
   PvExport pv;
   pv.name = "DLG_status";
   pv.get = [st](MsgContext& c, const PvArgs&) -> Value {

@@ -36,8 +36,7 @@ Result<JsonPath> ParseJsonPath(std::string_view name) {
     // part = key followed by any number of [n] / [].
     size_t br = part.find('[');
     std::string_view key = part.substr(0, br);
-    if (key.empty())
-      return Status::Invalid("empty element in $json path");
+    if (key.empty()) return Status::Invalid("empty element in $json path");
     if (first) {
       p.var = std::string(key);
     } else {
@@ -65,7 +64,8 @@ Result<JsonPath> ParseJsonPath(std::string_view name) {
     name.remove_prefix(slash + 1);
   }
   for (size_t i = 0; i + 1 < p.segs.size(); ++i)
-    if (p.segs[i].kind == PathSeg::Kind::kAppend) return Status::Invalid("'[]' only at the end of a $json path");
+    if (p.segs[i].kind == PathSeg::Kind::kAppend)
+      return Status::Invalid("'[]' only at the end of a $json path");
   return p;
 }
 
@@ -135,7 +135,8 @@ Status JsonStore::Set(const JsonPath& p, const Value& v, bool parse_json) {
     return Status::Ok();
   }
   cJSON*& root = vars_[p.var];
-  if (!root) root = p.segs[0].kind == PathSeg::Kind::kKey ? cJSON_CreateObject() : cJSON_CreateArray();
+  if (!root)
+    root = p.segs[0].kind == PathSeg::Kind::kKey ? cJSON_CreateObject() : cJSON_CreateArray();
   cJSON* cur = root;
   for (size_t i = 0; i < p.segs.size(); ++i) {
     const PathSeg& s = p.segs[i];
@@ -157,7 +158,8 @@ Status JsonStore::Set(const JsonPath& p, const Value& v, bool parse_json) {
       }
       cJSON* next = cJSON_GetObjectItemCaseSensitive(cur, s.key.c_str());
       if (!next) {
-        next = p.segs[i + 1].kind == PathSeg::Kind::kKey ? cJSON_CreateObject() : cJSON_CreateArray();
+        next =
+            p.segs[i + 1].kind == PathSeg::Kind::kKey ? cJSON_CreateObject() : cJSON_CreateArray();
         cJSON_AddItemToObject(cur, s.key.c_str(), next);
       }
       cur = next;
@@ -175,8 +177,10 @@ Status JsonStore::Set(const JsonPath& p, const Value& v, bool parse_json) {
         return Status::Invalid("$json: index " + std::to_string(s.index) + " out of range");
       }
       if (last) {
-        if (item) cJSON_ReplaceItemInArray(cur, idx, item);
-        else cJSON_DeleteItemFromArray(cur, idx);
+        if (item)
+          cJSON_ReplaceItemInArray(cur, idx, item);
+        else
+          cJSON_DeleteItemFromArray(cur, idx);
         return Status::Ok();
       }
       cur = cJSON_GetArrayItem(cur, idx);

@@ -18,7 +18,8 @@ ModuleExports* Create() {
   m->state = st;
   m->params = {IntParam("max_limit", &st->max_limit)};
   m->init = [st](Registrar&) -> Status {
-    if (st->max_limit < 1 || st->max_limit > 256) return Status::Invalid("max_limit must be 1..256");
+    if (st->max_limit < 1 || st->max_limit > 256)
+      return Status::Invalid("max_limit must be 1..256");
     return Status::Ok();
   };
   FunctionExport f;

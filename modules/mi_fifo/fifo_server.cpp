@@ -168,8 +168,8 @@ void FifoServer::ProcessBuffer(std::string& buf) {
       }
       if (!fr.header_ok || f.reply_fifo.empty()) continue;
       if (f.proto == mi::FifoProto::kJsonRpc)
-        Reply(f.reply_fifo, mi::RenderJsonRpcError(mi::kJsonParseError, "Parse error", fr.error,
-                                                   nullptr));
+        Reply(f.reply_fifo,
+              mi::RenderJsonRpcError(mi::kJsonParseError, "Parse error", fr.error, nullptr));
       else
         Reply(f.reply_fifo,
               mi::RenderText(MiResult::Error(400, "Parse error in command '" + f.command + "'"),

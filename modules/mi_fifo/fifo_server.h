@@ -31,10 +31,10 @@ struct FifoOptions {
   gid_t gid = static_cast<gid_t>(-1);
   std::string reply_dir = "/tmp/";
   std::string reply_indent = "\t";
-  int open_retries = 10;                               // reply FIFO not opened by the client yet
+  int open_retries = 10;  // reply FIFO not opened by the client yet
   std::chrono::milliseconds retry_wait{50};
-  std::chrono::milliseconds write_timeout{1000};       // client that never reads
-  std::chrono::milliseconds recheck_period{1000};      // FIFO deleted / replaced?
+  std::chrono::milliseconds write_timeout{1000};   // client that never reads
+  std::chrono::milliseconds recheck_period{1000};  // FIFO deleted / replaced?
 };
 
 struct FifoCounters {

@@ -65,12 +65,9 @@ ModuleExports* Create() {
   auto* m = new ModuleExports;
   m->name = "mi_fifo";
   m->params = {
-      StrParam("fifo_name", &s->opts.fifo_name),
-      TextParam("fifo_mode", &s->mode_text),
-      TextParam("fifo_user", &s->user),
-      TextParam("fifo_group", &s->group),
-      StrParam("reply_dir", &s->opts.reply_dir),
-      StrParam("reply_indent", &s->opts.reply_indent),
+      StrParam("fifo_name", &s->opts.fifo_name), TextParam("fifo_mode", &s->mode_text),
+      TextParam("fifo_user", &s->user),          TextParam("fifo_group", &s->group),
+      StrParam("reply_dir", &s->opts.reply_dir), StrParam("reply_indent", &s->opts.reply_indent),
       IntParam("pretty_printing", &s->pretty),
   };
   m->init = [s](Registrar& reg) { return Init(*s, reg); };

@@ -8,7 +8,8 @@ namespace {
 
 void AppendSanitized(std::string* out, std::string_view s) {
   for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     out->push_back(ok ? c : '_');
   }
 }
@@ -26,7 +27,8 @@ std::string MetricName(std::string_view prefix, std::string_view group, std::str
   return out;
 }
 
-std::string RenderMetrics(const std::vector<StatsRegistry::Entry>& entries, std::string_view prefix) {
+std::string RenderMetrics(const std::vector<StatsRegistry::Entry>& entries,
+                          std::string_view prefix) {
   std::string out;
   std::set<std::string> seen;  // two stats may sanitize to the same name
   for (const auto& e : entries) {

@@ -116,8 +116,10 @@ void MetricsHttpServer::OnReadable(Client& c) {
       c.in.append(buf, static_cast<size_t>(n));
       bool head_only = false;
       int status = ClassifyRequest(c.in, &head_only);
-      if (status != 0) Respond(c, status, head_only);
-      else if (c.in.size() > kMaxRequest) Respond(c, 431, false);
+      if (status != 0)
+        Respond(c, status, head_only);
+      else if (c.in.size() > kMaxRequest)
+        Respond(c, 431, false);
       continue;
     }
     if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -145,8 +147,10 @@ void MetricsHttpServer::Serve(const std::atomic<bool>& stop) {
       if (!c.responded && (re & (POLLIN | POLLHUP | POLLERR))) OnReadable(c);
       if (c.fd >= 0 && c.responded && c.sent < c.out.size()) {
         ssize_t w = send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL);
-        if (w > 0) c.sent += static_cast<size_t>(w);
-        else if (w < 0 && errno != EAGAIN && errno != EINTR) c.sent = c.out.size();
+        if (w > 0)
+          c.sent += static_cast<size_t>(w);
+        else if (w < 0 && errno != EAGAIN && errno != EINTR)
+          c.sent = c.out.size();
       }
       bool done = c.fd >= 0 && c.responded && c.sent >= c.out.size();
       if (c.fd >= 0 && (done || now - c.since > kIdleTimeout)) {

@@ -43,21 +43,21 @@ constexpr const char* kHepApiName = "HepApi/1";
 
 // How the HEP packet itself reached us (sipcapture's $hep_net(...)).
 struct HepNet {
-  int family = 0;            // AF_INET / AF_INET6 of the agent's socket
-  Proto proto = Proto::kNone;// kHepUdp / kHepTcp / kHepTls
-  SockAddr src;              // the agent (sender of the HEP packet)
-  SockAddr dst;              // our listening address
-  std::string listener;      // "hep_udp:127.0.0.1:9060"
+  int family = 0;              // AF_INET / AF_INET6 of the agent's socket
+  Proto proto = Proto::kNone;  // kHepUdp / kHepTcp / kHepTls
+  SockAddr src;                // the agent (sender of the HEP packet)
+  SockAddr dst;                // our listening address
+  std::string listener;        // "hep_udp:127.0.0.1:9060"
 };
 
 // The HEP attachment of a MsgContext (ctx.hep). Owned by the context.
 class HepContext : public MsgExtension {
  public:
-  Packet packet;             // decoded; modules may modify it (hep_set ...)
-  int version = 3;           // version it arrived in (1, 2, 3)
+  Packet packet;    // decoded; modules may modify it (hep_set ...)
+  int version = 3;  // version it arrived in (1, 2, 3)
   HepNet net;
-  std::string raw;           // the packet bytes as received (byte-exact relay)
-  bool modified = false;     // set by whoever changes `packet` (raw is stale)
+  std::string raw;        // the packet bytes as received (byte-exact relay)
+  bool modified = false;  // set by whoever changes `packet` (raw is stale)
 
   std::unique_ptr<MsgExtension> Clone() const override {
     return std::make_unique<HepContext>(*this);

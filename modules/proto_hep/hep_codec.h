@@ -53,20 +53,20 @@ namespace sipcapd::hep {
 
 enum class DecodeError {
   kNone = 0,
-  kTooShort,          // fewer bytes than any header needs
-  kBadMagic,          // not HEP3/EEP1 and not a v1/v2 first byte
-  kBadLength,         // v3 total length < 6
-  kTruncated,         // declared length > bytes present (v3 total, v2 time block)
-  kChunkTruncated,    // chunk header cut by the end of the packet
-  kBadChunkLength,    // chunk length < 6
-  kChunkOverrun,      // chunk length runs past the end of the packet
-  kBadChunkSize,      // fixed-size chunk with the wrong size
-  kBadFamily,         // family not 2 / 10
-  kFamilyMismatch,    // address chunks do not match the family
-  kMissingPayload,    // no 0x000f / 0x0010 chunk
-  kBadCompressed,     // corrupt zlib/gzip stream
-  kInflateTooLarge,   // inflated payload above the cap
-  kBadHeaderLength,   // v1/v2 hp_l != 8 + address block
+  kTooShort,         // fewer bytes than any header needs
+  kBadMagic,         // not HEP3/EEP1 and not a v1/v2 first byte
+  kBadLength,        // v3 total length < 6
+  kTruncated,        // declared length > bytes present (v3 total, v2 time block)
+  kChunkTruncated,   // chunk header cut by the end of the packet
+  kBadChunkLength,   // chunk length < 6
+  kChunkOverrun,     // chunk length runs past the end of the packet
+  kBadChunkSize,     // fixed-size chunk with the wrong size
+  kBadFamily,        // family not 2 / 10
+  kFamilyMismatch,   // address chunks do not match the family
+  kMissingPayload,   // no 0x000f / 0x0010 chunk
+  kBadCompressed,    // corrupt zlib/gzip stream
+  kInflateTooLarge,  // inflated payload above the cap
+  kBadHeaderLength,  // v1/v2 hp_l != 8 + address block
   kCount,
 };
 // Stable snake_case name ("bad_chunk_size"), used in statistics names and
@@ -81,21 +81,21 @@ struct Chunk {
 };
 
 struct Packet {
-  int version = 3;            // 1, 2 or 3
-  bool eep1_magic = false;    // came with the "EEP1" alias (re-encoded as HEP3)
-  uint64_t present = 0;       // bit t set: generic chunk type t (1..0x29) present
+  int version = 3;          // 1, 2 or 3
+  bool eep1_magic = false;  // came with the "EEP1" alias (re-encoded as HEP3)
+  uint64_t present = 0;     // bit t set: generic chunk type t (1..0x29) present
 
-  uint8_t family = 0;         // wire family value 2 / 10 (0: unknown)
-  uint8_t ip_proto = 0;       // IPPROTO_*
+  uint8_t family = 0;    // wire family value 2 / 10 (0: unknown)
+  uint8_t ip_proto = 0;  // IPPROTO_*
   IpAddr src_ip, dst_ip;
   uint16_t src_port = 0, dst_port = 0;
   uint32_t ts_sec = 0, ts_usec = 0;
   uint8_t proto_type = 0;
-  uint32_t capture_id = 0;    // 16 bits in v2
+  uint32_t capture_id = 0;  // 16 bits in v2
   uint16_t keep_alive = 0;
   std::string auth_key;
-  std::string payload;        // inflated when it came as 0x0010
-  bool compressed = false;    // payload came (or is to be sent) as 0x0010
+  std::string payload;      // inflated when it came as 0x0010
+  bool compressed = false;  // payload came (or is to be sent) as 0x0010
   std::string correlation_id;
   uint16_t vlan_id = 0;
   std::string node_name;
@@ -112,19 +112,21 @@ struct Packet {
   uint16_t event_type = 0;
   std::string group_id;
 
-  std::vector<Chunk> extra;   // unknown / vendor / duplicate chunks, in order
+  std::vector<Chunk> extra;  // unknown / vendor / duplicate chunks, in order
 
   // Informational (set by Decode, ignored by Encode).
   size_t trailing_bytes = 0;
   int duplicate_chunks = 0;
 
   bool Has(uint16_t type) const { return type <= 63 && (present >> type) & 1; }
-  void Mark(uint16_t type) { if (type <= 63) present |= uint64_t{1} << type; }
-  void Unmark(uint16_t type) { if (type <= 63) present &= ~(uint64_t{1} << type); }
-  // Microseconds since the epoch (usec overflow carried into seconds).
-  int64_t TimestampUs() const {
-    return int64_t{ts_sec} * 1000000 + int64_t{ts_usec};
+  void Mark(uint16_t type) {
+    if (type <= 63) present |= uint64_t{1} << type;
   }
+  void Unmark(uint16_t type) {
+    if (type <= 63) present &= ~(uint64_t{1} << type);
+  }
+  // Microseconds since the epoch (usec overflow carried into seconds).
+  int64_t TimestampUs() const { return int64_t{ts_sec} * 1000000 + int64_t{ts_usec}; }
   // Sets src/dst (and family, ports) and marks their chunks present.
   void SetAddresses(const SockAddr& src, const SockAddr& dst);
   // Finds an extra chunk by vendor and type (nullptr if none).
@@ -142,15 +144,14 @@ Result<Packet> Decode(std::span<const uint8_t> in, const DecodeOptions& opts = {
                       DecodeError* why = nullptr);
 inline Result<Packet> Decode(std::string_view in, const DecodeOptions& opts = {},
                              DecodeError* why = nullptr) {
-  return Decode(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(in.data()),
-                                         in.size()),
+  return Decode(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(in.data()), in.size()),
                 opts, why);
 }
 
 // What an encoding had to leave out (fields the target version cannot
 // carry): chunk types, in packet order; extra chunks as their type.
 struct EncodeReport {
-  std::vector<Chunk> dropped;  // data empty for typed fields
+  std::vector<Chunk> dropped;         // data empty for typed fields
   bool capture_id_truncated = false;  // v2: capture id > 0xffff
 };
 
@@ -167,7 +168,7 @@ Status Encode(const Packet& p, int version, std::string* out, EncodeReport* repo
 enum class FrameState { kNeedMore, kFrame, kGarbage };
 struct FrameCheck {
   FrameState state = FrameState::kNeedMore;
-  size_t length = 0;  // kFrame: whole frame length (6..65535)
+  size_t length = 0;                        // kFrame: whole frame length (6..65535)
   DecodeError reason = DecodeError::kNone;  // kGarbage: kBadMagic / kBadLength
 };
 FrameCheck NextFrame(std::span<const uint8_t> buf);

@@ -92,13 +92,15 @@ bool IsTypedGeneric(uint16_t type) {
 
 // Stores the value of a typed generic chunk (size already checked). Only
 // 0x0010 can fail: false with *err set (no Status built on the hot path).
-bool SetTyped(Packet& p, uint16_t type, std::span<const uint8_t> v,
-              const DecodeOptions& opts, DecodeError* why, Status* err) {
+bool SetTyped(Packet& p, uint16_t type, std::span<const uint8_t> v, const DecodeOptions& opts,
+              DecodeError* why, Status* err) {
   switch (type) {
     case kChunkIpFamily: p.family = v[0]; break;
     case kChunkIpProto: p.ip_proto = v[0]; break;
-    case kChunkIp4Src: case kChunkIp6Src: p.src_ip = Ip(v); break;
-    case kChunkIp4Dst: case kChunkIp6Dst: p.dst_ip = Ip(v); break;
+    case kChunkIp4Src:
+    case kChunkIp6Src: p.src_ip = Ip(v); break;
+    case kChunkIp4Dst:
+    case kChunkIp6Dst: p.dst_ip = Ip(v); break;
     case kChunkSrcPort: p.src_port = static_cast<uint16_t>(BeN(v)); break;
     case kChunkDstPort: p.dst_port = static_cast<uint16_t>(BeN(v)); break;
     case kChunkTsSec: p.ts_sec = static_cast<uint32_t>(BeN(v)); break;
@@ -107,7 +109,10 @@ bool SetTyped(Packet& p, uint16_t type, std::span<const uint8_t> v,
     case kChunkCaptureId: p.capture_id = static_cast<uint32_t>(BeN(v)); break;
     case kChunkKeepAlive: p.keep_alive = static_cast<uint16_t>(BeN(v)); break;
     case kChunkAuthKey: p.auth_key = Str(v); break;
-    case kChunkPayload: p.payload = Str(v); p.compressed = false; break;
+    case kChunkPayload:
+      p.payload = Str(v);
+      p.compressed = false;
+      break;
     case kChunkCompressedPayload: {
       std::string_view sv(reinterpret_cast<const char*>(v.data()), v.size());
       Status st = Inflate(sv, opts.max_inflated, &p.payload, why);
@@ -150,8 +155,7 @@ struct AddrSeen {
   size_t extra_pos;  // where it goes in `extra` if it is not used
 };
 
-Result<Packet> DecodeV3(std::span<const uint8_t> in, const DecodeOptions& opts,
-                        DecodeError* why) {
+Result<Packet> DecodeV3(std::span<const uint8_t> in, const DecodeOptions& opts, DecodeError* why) {
   Packet p;
   p.version = 3;
   p.eep1_magic = std::memcmp(in.data(), kMagicEep1, 4) == 0;
@@ -196,8 +200,7 @@ Result<Packet> DecodeV3(std::span<const uint8_t> in, const DecodeOptions& opts,
       return Fail(DecodeError::kBadChunkSize, why,
                   "chunk " + Hex16(type) + " has " + std::to_string(v.size()) +
                       " value bytes, expected " + std::to_string(fixed));
-    bool dup = p.Has(type) ||
-               (type == kChunkPayload && p.Has(kChunkCompressedPayload)) ||
+    bool dup = p.Has(type) || (type == kChunkPayload && p.Has(kChunkCompressedPayload)) ||
                (type == kChunkCompressedPayload && p.Has(kChunkPayload));
     if (dup) {
       p.extra.push_back({vendor, type, Str(v)});
@@ -228,7 +231,8 @@ Result<Packet> DecodeV3(std::span<const uint8_t> in, const DecodeOptions& opts,
   }
   bool v4 = fam == kAfInet;
   uint16_t own_src = v4 ? kChunkIp4Src : kChunkIp6Src, own_dst = v4 ? kChunkIp4Dst : kChunkIp6Dst;
-  uint16_t other_src = v4 ? kChunkIp6Src : kChunkIp4Src, other_dst = v4 ? kChunkIp6Dst : kChunkIp4Dst;
+  uint16_t other_src = v4 ? kChunkIp6Src : kChunkIp4Src,
+           other_dst = v4 ? kChunkIp6Dst : kChunkIp4Dst;
   if ((p.Has(other_src) && !p.Has(own_src)) || (p.Has(other_dst) && !p.Has(own_dst)))
     return Fail(DecodeError::kFamilyMismatch, why,
                 std::string("address chunks do not match family ") + (v4 ? "IPv4" : "IPv6"));
@@ -247,8 +251,7 @@ Result<Packet> DecodeV3(std::span<const uint8_t> in, const DecodeOptions& opts,
   return p;
 }
 
-Result<Packet> DecodeV12(std::span<const uint8_t> in, const DecodeOptions& opts,
-                         DecodeError* why) {
+Result<Packet> DecodeV12(std::span<const uint8_t> in, const DecodeOptions& opts, DecodeError* why) {
   Packet p;
   Cursor c(in);
   uint8_t v = 0, hl = 0, fam = 0, proto = 0;
@@ -277,8 +280,7 @@ Result<Packet> DecodeV12(std::span<const uint8_t> in, const DecodeOptions& opts,
   p.dst_port = dport;
   p.src_ip = Ip(src);
   p.dst_ip = Ip(dst);
-  for (uint16_t t : {kChunkIpFamily, kChunkIpProto, kChunkSrcPort, kChunkDstPort})
-    p.Mark(t);
+  for (uint16_t t : {kChunkIpFamily, kChunkIpProto, kChunkSrcPort, kChunkDstPort}) p.Mark(t);
   p.Mark(alen == 4 ? kChunkIp4Src : kChunkIp6Src);
   p.Mark(alen == 4 ? kChunkIp4Dst : kChunkIp6Dst);
   if (v == 2) {

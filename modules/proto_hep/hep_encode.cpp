@@ -143,9 +143,10 @@ Status EncodeV12(const Packet& p, int version, std::string* out, EncodeReport* r
   if (report) {
     for (uint16_t t = 1; t <= kChunkMaxTyped; ++t) {
       if (!p.Has(t)) continue;
-      bool carried = t <= kChunkDstPort || t == kChunkPayload || t == kChunkCompressedPayload ||
-                     (t == kChunkProtoType && p.proto_type == kProtoSip) ||
-                     (version == 2 && (t == kChunkTsSec || t == kChunkTsUsec || t == kChunkCaptureId));
+      bool carried =
+          t <= kChunkDstPort || t == kChunkPayload || t == kChunkCompressedPayload ||
+          (t == kChunkProtoType && p.proto_type == kProtoSip) ||
+          (version == 2 && (t == kChunkTsSec || t == kChunkTsUsec || t == kChunkCaptureId));
       if (!carried) report->dropped.push_back({kVendorGeneric, t, {}});
     }
     for (const Chunk& c : p.extra) report->dropped.push_back(c);

@@ -50,7 +50,8 @@ Status ParseHostPort(std::string_view s, Destination* d) {
     size_t colon = s.find(':');
     if (colon != std::string_view::npos) {
       if (s.find(':', colon + 1) != std::string_view::npos)
-        return Status::Invalid("IPv6 literal must be written in brackets: [" + std::string(s) + "]");
+        return Status::Invalid("IPv6 literal must be written in brackets: [" + std::string(s) +
+                               "]");
       host = s.substr(0, colon);
       port = s.substr(colon + 1);
       if (port.empty()) return Status::Invalid("empty port");
@@ -85,7 +86,8 @@ Result<Destination> ParseHepId(std::string_view text, bool require_name) {
   std::string_view s = Trim(text);
   if (!s.empty() && s.front() == '[') {
     size_t close = s.find(']');
-    if (close == std::string_view::npos) return Status::Invalid("hep_id: missing ']' after the name");
+    if (close == std::string_view::npos)
+      return Status::Invalid("hep_id: missing ']' after the name");
     std::string_view name = Trim(s.substr(1, close - 1));
     size_t sp = name.find_first_of(" \t");
     if (sp != std::string_view::npos) name = name.substr(0, sp);  // OpenSIPS ignores the rest
@@ -120,10 +122,14 @@ Result<Destination> ParseHepId(std::string_view text, bool require_name) {
     } else if (key == "transport") {
       if (have_transport) return Status::Invalid("hep_id " + d.name + ": transport given twice");
       have_transport = true;
-      if (val == "udp") d.transport = Transport::kUdp;
-      else if (val == "tcp") d.transport = Transport::kTcp;
-      else if (val == "tls") d.transport = Transport::kTls;
-      else return Status::Invalid("hep_id " + d.name + ": bad transport '" + val + "'");
+      if (val == "udp")
+        d.transport = Transport::kUdp;
+      else if (val == "tcp")
+        d.transport = Transport::kTcp;
+      else if (val == "tls")
+        d.transport = Transport::kTls;
+      else
+        return Status::Invalid("hep_id " + d.name + ": bad transport '" + val + "'");
     } else if (key == "version") {
       if (have_version) return Status::Invalid("hep_id " + d.name + ": version given twice");
       have_version = true;

@@ -24,8 +24,8 @@ enum class Transport { kUdp, kTcp, kTls };
 const char* TransportName(Transport t);  // "udp" / "tcp" / "tls"
 
 struct Destination {
-  std::string name;     // without brackets
-  std::string host;     // IP literal or host name (resolved at connect time)
+  std::string name;  // without brackets
+  std::string host;  // IP literal or host name (resolved at connect time)
   uint16_t port = 9060;
   Transport transport = Transport::kTcp;
   int version = 3;

@@ -20,8 +20,11 @@ Proto ProtoFromIpProto(uint8_t ip_proto) {
 
 uint8_t IpProtoFromProto(Proto p) {
   switch (p) {
-    case Proto::kTcp: case Proto::kHepTcp: return kIpProtoTcp;
-    case Proto::kTls: case Proto::kHepTls: case Proto::kWss: return kIpProtoTlsFake;
+    case Proto::kTcp:
+    case Proto::kHepTcp: return kIpProtoTcp;
+    case Proto::kTls:
+    case Proto::kHepTls:
+    case Proto::kWss: return kIpProtoTlsFake;
     case Proto::kSctp: return kIpProtoSctp;
     case Proto::kWs: return kIpProtoWsFake;
     default: return kIpProtoUdp;

@@ -95,7 +95,8 @@ bool HepSender::Connect() {
 
 bool HepSender::Write(const std::string& b) {
   size_t off = 0;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.send_timeout_ms);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.send_timeout_ms);
   while (off < b.size()) {
     ssize_t n = send(fd_, b.data() + off, b.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
@@ -106,7 +107,8 @@ bool HepSender::Write(const std::string& b) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now()).count();
+                      deadline - std::chrono::steady_clock::now())
+                      .count();
       if (left <= 0) return false;
       pollfd p{fd_, POLLOUT, 0};
       poll(&p, 1, static_cast<int>(left));

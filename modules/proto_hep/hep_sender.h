@@ -24,7 +24,7 @@
 namespace sipcapd::hep {
 
 struct SenderOptions {
-  size_t queue_max = 10000;   // packets
+  size_t queue_max = 10000;  // packets
   int connect_timeout_ms = 1000;
   int send_timeout_ms = 100;
   int max_backoff_ms = 30000;

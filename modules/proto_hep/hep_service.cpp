@@ -14,18 +14,24 @@ HepService::~HepService() { StopSenders(); }
 Status HepService::AddHepId(const std::string& text) {
   auto d = ParseHepId(text);
   if (!d.ok()) return d.status();
-  if (FindDestination(d->name)) return Status::Exists("HEP ID " + d->name + " redefined! Not allowed!");
-  if (!d->warning.empty()) LOG_WARN("proto_hep", "hep_id %s: %s", d->name.c_str(), d->warning.c_str());
+  if (FindDestination(d->name))
+    return Status::Exists("HEP ID " + d->name + " redefined! Not allowed!");
+  if (!d->warning.empty())
+    LOG_WARN("proto_hep", "hep_id %s: %s", d->name.c_str(), d->warning.c_str());
   dests_.push_back(std::move(d.value()));
   return Status::Ok();
 }
 
 Status HepService::Finalize() {
   ReceiverOptions o;
-  if (cfg_.hep_auth_check == "off") o.auth_mode = AuthMode::kOff;
-  else if (cfg_.hep_auth_check == "log") o.auth_mode = AuthMode::kLog;
-  else if (cfg_.hep_auth_check == "enforce") o.auth_mode = AuthMode::kEnforce;
-  else return Status::Invalid("hep_auth_check must be off, log or enforce");
+  if (cfg_.hep_auth_check == "off")
+    o.auth_mode = AuthMode::kOff;
+  else if (cfg_.hep_auth_check == "log")
+    o.auth_mode = AuthMode::kLog;
+  else if (cfg_.hep_auth_check == "enforce")
+    o.auth_mode = AuthMode::kEnforce;
+  else
+    return Status::Invalid("hep_auth_check must be off, log or enforce");
   if (o.auth_mode != AuthMode::kOff && cfg_.hep_auth_key.empty())
     return Status::Invalid("hep_auth_check needs hep_auth_key");
   if (cfg_.hep_capture_id < 0) return Status::Invalid("hep_capture_id must be >= 0");
@@ -105,7 +111,8 @@ void HepService::Encapsulate(Packet* p, const KeyValues& parts, const KeyValues&
     p->payload = to_json(parts, true);
     p->Mark(kChunkPayload);
   }
-  if (!extra.empty()) p->extra.push_back({kVendorGeneric, kChunkExtraCorrelation, to_json(extra, false)});
+  if (!extra.empty())
+    p->extra.push_back({kVendorGeneric, kChunkExtraCorrelation, to_json(extra, false)});
 }
 
 HepSender* HepService::SenderFor(const Destination& d) {
@@ -130,7 +137,8 @@ Status HepService::Send(const std::string& dest_name, const Packet& p) {
 }
 
 Status HepService::SendTo(const Destination& dest, const Packet& p) {
-  if (dest.transport == Transport::kTls) return Status::Unsupported("HEP over TLS is not implemented");
+  if (dest.transport == Transport::kTls)
+    return Status::Unsupported("HEP over TLS is not implemented");
   std::string bytes;
   Status st = Encode(p, dest.version, &bytes);
   if (!st.ok()) {
@@ -141,7 +149,8 @@ Status HepService::SendTo(const Destination& dest, const Packet& p) {
 }
 
 Status HepService::SendRaw(const Destination& dest, std::string bytes) {
-  if (dest.transport == Transport::kTls) return Status::Unsupported("HEP over TLS is not implemented");
+  if (dest.transport == Transport::kTls)
+    return Status::Unsupported("HEP over TLS is not implemented");
   if (!SenderFor(dest)->Enqueue(std::move(bytes)))
     return Status::Unavailable("hep_id " + dest.name + ": send queue full");
   return Status::Ok();

@@ -19,8 +19,8 @@ namespace sipcapd::hep {
 
 struct ProtoHepConfig {
   int hep_port = 9060;
-  int hep_send_timeout = 100;        // ms, per write
-  int hep_max_msg_chunks = 32;       // accepted; the stall timeout is used instead
+  int hep_send_timeout = 100;   // ms, per write
+  int hep_max_msg_chunks = 32;  // accepted; the stall timeout is used instead
   int hep_async = 1;
   int hep_async_max_postponed_chunks = 32;
   int hep_async_local_connect_timeout = 100;
@@ -34,12 +34,12 @@ struct ProtoHepConfig {
   std::string hep_auth_key;
   std::string hep_auth_check = "off";  // off | log | enforce
   int hep_rcvbuf = 0;
-  int hep_connect_timeout = 1000;      // ms
-  int hep_send_queue_size = 10000;     // packets per destination
+  int hep_connect_timeout = 1000;   // ms
+  int hep_send_queue_size = 10000;  // packets per destination
   int hep_tcp_max_connections = 2048;
   int hep_tcp_max_connections_per_ip = 64;
-  int hep_tcp_idle_timeout = 600;      // s
-  int hep_tcp_stall_timeout = 10;      // s
+  int hep_tcp_idle_timeout = 600;  // s
+  int hep_tcp_stall_timeout = 10;  // s
 };
 
 class HepService : public HepApi {

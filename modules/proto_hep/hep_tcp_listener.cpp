@@ -28,7 +28,8 @@ constexpr int kTickMs = 100;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch()).count();
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 }  // namespace
 
@@ -70,9 +71,11 @@ Status HepTcpListener::Open() {
   getsockname(fd_, reinterpret_cast<sockaddr*>(&bound), &bl);
   local_ = SockAddr::FromSockaddr(reinterpret_cast<sockaddr*>(&bound));
   name_ = "hep_tcp:" + local_.ToString();
-  LOG_INFO("proto_hep", "%s: listening, %d workers, max %d connections (%d per IP), "
-           "idle %d ms, stall %d ms", name_.c_str(), opts_.workers, opts_.max_connections,
-           opts_.max_conns_per_ip, opts_.idle_timeout_ms, opts_.stall_timeout_ms);
+  LOG_INFO("proto_hep",
+           "%s: listening, %d workers, max %d connections (%d per IP), "
+           "idle %d ms, stall %d ms",
+           name_.c_str(), opts_.workers, opts_.max_connections, opts_.max_conns_per_ip,
+           opts_.idle_timeout_ms, opts_.stall_timeout_ms);
   return Status::Ok();
 }
 
@@ -144,8 +147,8 @@ bool HepTcpListener::ReadConn(Conn* c, const HepNet& base, VarStore* vars, int64
                  name_.c_str(), what, c->peer.ToString().c_str(), off);
         return false;
       }
-      rx_->OnPacket(std::string_view(reinterpret_cast<const char*>(c->buf.data() + off),
-                                     fc.length), net, vars);
+      rx_->OnPacket(std::string_view(reinterpret_cast<const char*>(c->buf.data() + off), fc.length),
+                    net, vars);
       off += fc.length;
     }
     if (off > 0) {
@@ -202,8 +205,8 @@ void HepTcpListener::Serve(int worker_index, const std::atomic<bool>& stop) {
         for (int k = 0; k < 64; ++k) {
           sockaddr_storage ps;
           socklen_t pl = sizeof(ps);
-          int cfd = accept4(fd_, reinterpret_cast<sockaddr*>(&ps), &pl,
-                            SOCK_NONBLOCK | SOCK_CLOEXEC);
+          int cfd =
+              accept4(fd_, reinterpret_cast<sockaddr*>(&ps), &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
           if (cfd < 0) break;
           SockAddr peer = SockAddr::FromSockaddr(reinterpret_cast<sockaddr*>(&ps));
           if (!Admit(peer.ip)) {
@@ -211,9 +214,11 @@ void HepTcpListener::Serve(int worker_index, const std::atomic<bool>& stop) {
             close(cfd);
             if (now - last_reject_log >= 1000) {
               last_reject_log = now;
-              LOG_WARN("proto_hep", "%s: connection from %s rejected (cap of %d total / %d per "
-                       "IP reached)", name_.c_str(), peer.ToString().c_str(),
-                       opts_.max_connections, opts_.max_conns_per_ip);
+              LOG_WARN("proto_hep",
+                       "%s: connection from %s rejected (cap of %d total / %d per "
+                       "IP reached)",
+                       name_.c_str(), peer.ToString().c_str(), opts_.max_connections,
+                       opts_.max_conns_per_ip);
             }
             continue;
           }
@@ -237,8 +242,8 @@ void HepTcpListener::Serve(int worker_index, const std::atomic<bool>& stop) {
       if (keep && (evs[i].events & (EPOLLERR | EPOLLHUP))) keep = false;
       if (!keep) {
         if (c->used > 0)
-          LOG_DBG("proto_hep", "%s: %s closed with %zu bytes of an incomplete frame",
-                  name_.c_str(), c->peer.ToString().c_str(), c->used);
+          LOG_DBG("proto_hep", "%s: %s closed with %zu bytes of an incomplete frame", name_.c_str(),
+                  c->peer.ToString().c_str(), c->used);
         CloseConn(epfd, c, &conns);
       }
     }
@@ -256,9 +261,10 @@ void HepTcpListener::Serve(int worker_index, const std::atomic<bool>& stop) {
       for (int cfd : stalled) {
         Conn* c = &conns[cfd];
         st->tcp_stalled.Inc();
-        LOG_WARN("proto_hep", "%s: %s: frame still incomplete (%zu bytes) %d ms after it "
-                 "started: closing", name_.c_str(), c->peer.ToString().c_str(), c->used,
-                 opts_.stall_timeout_ms);
+        LOG_WARN("proto_hep",
+                 "%s: %s: frame still incomplete (%zu bytes) %d ms after it "
+                 "started: closing",
+                 name_.c_str(), c->peer.ToString().c_str(), c->used, opts_.stall_timeout_ms);
         CloseConn(epfd, c, &conns);
       }
       for (int cfd : idle) {

@@ -33,7 +33,7 @@ class HepUdpListener : public Listener {
   void Serve(int worker_index, const std::atomic<bool>& stop) override;
   void Shutdown() override;
   std::string Name() const override { return name_; }
-  SockAddr local() const { return local_; }   // after Open (port 0 resolved)
+  SockAddr local() const { return local_; }  // after Open (port 0 resolved)
   int effective_rcvbuf() const { return effective_rcvbuf_; }
 
  private:

@@ -13,20 +13,28 @@ namespace {
 
 std::vector<StatExport> Stats(HepStats& s) {
   std::vector<StatExport> v = {
-      {"received", &s.received},       {"decoded", &s.decoded},
-      {"unhandled", &s.unhandled},     {"truncated", &s.truncated},
-      {"trailing_bytes", &s.trailing}, {"auth_failed", &s.auth_failed},
+      {"received", &s.received},
+      {"decoded", &s.decoded},
+      {"unhandled", &s.unhandled},
+      {"truncated", &s.truncated},
+      {"trailing_bytes", &s.trailing},
+      {"auth_failed", &s.auth_failed},
       {"auth_missing", &s.auth_missing},
       {"kernel_drops", &s.kernel_drops, kStatNoReset},
-      {"tcp_accepted", &s.tcp_accepted}, {"tcp_rejected", &s.tcp_rejected},
-      {"tcp_closed", &s.tcp_closed},   {"tcp_garbage", &s.tcp_garbage},
-      {"tcp_stalled", &s.tcp_stalled}, {"tcp_idle_closed", &s.tcp_idle_closed},
+      {"tcp_accepted", &s.tcp_accepted},
+      {"tcp_rejected", &s.tcp_rejected},
+      {"tcp_closed", &s.tcp_closed},
+      {"tcp_garbage", &s.tcp_garbage},
+      {"tcp_stalled", &s.tcp_stalled},
+      {"tcp_idle_closed", &s.tcp_idle_closed},
       {"tcp_connections", &s.tcp_current, kStatNoReset},
-      {"sent", &s.sent},               {"send_dropped", &s.send_dropped},
+      {"sent", &s.sent},
+      {"send_dropped", &s.send_dropped},
       {"send_dropped_full", &s.send_dropped_full},
       {"send_dropped_write", &s.send_dropped_write},
       {"send_dropped_shutdown", &s.send_dropped_shutdown},
-      {"send_errors", &s.send_errors}, {"connects", &s.connects},
+      {"send_errors", &s.send_errors},
+      {"connects", &s.connects},
       {"connect_failures", &s.connect_failures},
   };
   for (size_t i = 1; i < s.errors.size(); ++i)
@@ -96,7 +104,8 @@ ModuleExports* Create() {
   m->init = [h](Registrar& reg) -> Status {
     SIPCAPD_RETURN_IF_ERROR(h->Finalize());
     if (h->config().hep_max_msg_chunks != 32)
-      LOG_NOTICE("proto_hep", "hep_max_msg_chunks is accepted but not used: "
+      LOG_NOTICE("proto_hep",
+                 "hep_max_msg_chunks is accepted but not used: "
                  "partial TCP frames are bounded by hep_tcp_stall_timeout");
     return reg.PublishService(kHepApiName, static_cast<HepApi*>(h));
   };

@@ -48,7 +48,8 @@ ModuleExports* Create() {
     st->core = reg.Service<proxy::ProxyCore>(proxy::kProxyCoreService);
     if (!st->core) return Status::NotFound("core service ProxyCore/1 missing");
     if (st->opt.max_connections < 1 || st->opt.idle_timeout_s < 1 || st->opt.max_msg_time_s < 1)
-      return Status::Invalid("tcp_max_connections, tcp_connection_lifetime and tcp_max_msg_time must be >= 1");
+      return Status::Invalid(
+          "tcp_max_connections, tcp_connection_lifetime and tcp_max_msg_time must be >= 1");
     return Status::Ok();
   };
   TransportExport t;

@@ -27,7 +27,9 @@ struct TcpConn {
   std::string in;
   // Written by the reactor and by senders: atomic ticks of Clock.
   std::atomic<int64_t> last_activity{Clock::now().time_since_epoch().count()};
-  void Touch() { last_activity.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed); }
+  void Touch() {
+    last_activity.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+  }
   Clock::time_point LastActivity() const {
     return Clock::time_point(Clock::duration(last_activity.load(std::memory_order_relaxed)));
   }

@@ -59,7 +59,8 @@ class TcpListener : public Listener, public proxy::Sender {
     if (ip->family == AF_INET6) setsockopt(lfd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     if (bind(lfd_, reinterpret_cast<sockaddr*>(&ss), len) != 0)
       return Status::Unavailable(std::string("bind ") + a.ToString() + ": " + strerror(errno));
-    if (listen(lfd_, 1024) != 0) return Status::Unavailable(std::string("listen: ") + strerror(errno));
+    if (listen(lfd_, 1024) != 0)
+      return Status::Unavailable(std::string("listen: ") + strerror(errno));
     sockaddr_storage bound;
     socklen_t bl = sizeof bound;
     getsockname(lfd_, reinterpret_cast<sockaddr*>(&bound), &bl);
@@ -79,8 +80,10 @@ class TcpListener : public Listener, public proxy::Sender {
   int Workers() const override { return 1 + (spec_.children > 0 ? spec_.children : 1); }
 
   void Serve(int index, const std::atomic<bool>& stop) override {
-    if (index == 0) Reactor(stop);
-    else Worker(stop);
+    if (index == 0)
+      Reactor(stop);
+    else
+      Worker(stop);
   }
 
   void Shutdown() override {
@@ -88,8 +91,8 @@ class TcpListener : public Listener, public proxy::Sender {
     LOG_INFO("proto_tcp",
              "%s: accepted %lld, rejected %lld, received %lld, idle_closed %lld, slow_closed %lld, "
              "garbage_closed %lld",
-             name_.c_str(), L(st_->accepted), L(st_->rejected), L(st_->rcv_msgs), L(st_->idle_closed),
-             L(st_->slow_closed), L(st_->garbage_closed));
+             name_.c_str(), L(st_->accepted), L(st_->rejected), L(st_->rcv_msgs),
+             L(st_->idle_closed), L(st_->slow_closed), L(st_->garbage_closed));
     if (registered_) {
       core_->RemoveSender(this);
       registered_ = false;
@@ -215,7 +218,8 @@ class TcpListener : public Listener, public proxy::Sender {
       }
       if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
         return Status::Unavailable("send to " + c.peer.ToString() + ": " + strerror(errno));
-      if (Clock::now() > deadline) return Status::Unavailable("send to " + c.peer.ToString() + ": timeout");
+      if (Clock::now() > deadline)
+        return Status::Unavailable("send to " + c.peer.ToString() + ": timeout");
       pollfd p{c.fd, POLLOUT, 0};
       poll(&p, 1, 50);
     }
@@ -270,7 +274,8 @@ class TcpListener : public Listener, public proxy::Sender {
       if (f.kind == net::SipFrame::Kind::kNeedMore) break;
       if (f.kind == net::SipFrame::Kind::kError) {
         st_->garbage_closed.Inc();
-        LOG_DBG("proto_tcp", "%s: closing %s: %s", name_.c_str(), c->peer.ToString().c_str(), f.why);
+        LOG_DBG("proto_tcp", "%s: closing %s: %s", name_.c_str(), c->peer.ToString().c_str(),
+                f.why);
         return false;
       }
       if (f.kind == net::SipFrame::Kind::kMessage) Enqueue(Job{c->in.substr(off, f.size), c->peer});
@@ -335,7 +340,8 @@ class TcpListener : public Listener, public proxy::Sender {
         }
         if (!c) continue;
         bool keep = (evs[i].events & EPOLLIN) ? ReadConn(c) : true;
-        if (evs[i].events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) keep = keep && (evs[i].events & EPOLLIN) && ReadConn(c);
+        if (evs[i].events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP))
+          keep = keep && (evs[i].events & EPOLLIN) && ReadConn(c);
         if (!keep) CloseConn(c);
       }
       if (Clock::now() - last_check > std::chrono::milliseconds(500)) {
@@ -357,7 +363,8 @@ class TcpListener : public Listener, public proxy::Sender {
       Job j;
       {
         std::unique_lock l(queue_mu_);
-        queue_cv_.wait_for(l, std::chrono::milliseconds(100), [&] { return !queue_.empty() || stop.load(); });
+        queue_cv_.wait_for(l, std::chrono::milliseconds(100),
+                           [&] { return !queue_.empty() || stop.load(); });
         if (queue_.empty()) continue;
         j = std::move(queue_.front());
         queue_.pop_front();

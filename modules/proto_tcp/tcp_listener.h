@@ -14,13 +14,13 @@
 namespace sipcapd::proto_tcp {
 
 struct TcpOptions {
-  int max_connections = 2048;   // total (accepted + outgoing)
-  int max_conns_per_ip = 256;   // accepted from one source IP; 0 = no cap
-  int idle_timeout_s = 120;     // close connections idle this long
-  int max_msg_time_s = 4;       // a started message must complete in time (slow peers)
-  int max_msg_size = 65536;     // body bytes; headers are capped at 16 KiB
+  int max_connections = 2048;  // total (accepted + outgoing)
+  int max_conns_per_ip = 256;  // accepted from one source IP; 0 = no cap
+  int idle_timeout_s = 120;    // close connections idle this long
+  int max_msg_time_s = 4;      // a started message must complete in time (slow peers)
+  int max_msg_size = 65536;    // body bytes; headers are capped at 16 KiB
   int connect_timeout_ms = 2000;
-  int queue_max = 20000;        // messages waiting for workers
+  int queue_max = 20000;  // messages waiting for workers
 };
 
 struct TcpStats {

@@ -24,9 +24,9 @@ ModuleExports* Create() {
   m->state = st;
   m->params = {IntParam("udp_rcvbuf", &st->opt.rcvbuf), IntParam("udp_batch", &st->opt.batch)};
   auto& s = st->stats;
-  m->stats = {{"rcv_msgs", &s.rcv_msgs},     {"rcv_bytes", &s.rcv_bytes},
-              {"truncated", &s.truncated},   {"rcv_errors", &s.rcv_errors},
-              {"snd_msgs", &s.snd_msgs},     {"snd_errors", &s.snd_errors},
+  m->stats = {{"rcv_msgs", &s.rcv_msgs},   {"rcv_bytes", &s.rcv_bytes},
+              {"truncated", &s.truncated}, {"rcv_errors", &s.rcv_errors},
+              {"snd_msgs", &s.snd_msgs},   {"snd_errors", &s.snd_errors},
               {"bad_msgs", &s.bad_msgs}};
   m->init = [st](Registrar& reg) -> Status {
     st->core = reg.Service<proxy::ProxyCore>(proxy::kProxyCoreService);

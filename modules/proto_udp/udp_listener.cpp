@@ -119,10 +119,11 @@ class UdpListener : public Listener, public proxy::Sender {
   }
 
   void Shutdown() override {
-    LOG_INFO("proto_udp", "%s: received %lld, bad %lld, truncated %lld, sent %lld, send errors %lld",
-             name_.c_str(), static_cast<long long>(st_->rcv_msgs.Get()),
-             static_cast<long long>(st_->bad_msgs.Get()), static_cast<long long>(st_->truncated.Get()),
-             static_cast<long long>(st_->snd_msgs.Get()), static_cast<long long>(st_->snd_errors.Get()));
+    LOG_INFO(
+        "proto_udp", "%s: received %lld, bad %lld, truncated %lld, sent %lld, send errors %lld",
+        name_.c_str(), static_cast<long long>(st_->rcv_msgs.Get()),
+        static_cast<long long>(st_->bad_msgs.Get()), static_cast<long long>(st_->truncated.Get()),
+        static_cast<long long>(st_->snd_msgs.Get()), static_cast<long long>(st_->snd_errors.Get()));
     if (registered_) {
       core_->RemoveSender(this);
       registered_ = false;

@@ -16,8 +16,8 @@ struct UdpStats {
 };
 
 struct UdpOptions {
-  int rcvbuf = 0;        // bytes; 0 keeps the OS default
-  int batch = 32;        // datagrams per recvmmsg
+  int rcvbuf = 0;  // bytes; 0 keeps the OS default
+  int batch = 32;  // datagrams per recvmmsg
 };
 
 Result<std::unique_ptr<Listener>> MakeUdpListener(const ListenSpec& spec, Registrar& reg,

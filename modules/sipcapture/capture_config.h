@@ -20,7 +20,7 @@ struct SipColumnNames {
               via_1 = "via_1", via_1_branch = "via_1_branch", cseq = "cseq",
               // OpenSIPS default "diversion_user" names no column of its own
               // schema (and is never written); sipcapd writes "diversion".
-              diversion = "diversion", reason = "reason", content_type = "content_type",
+      diversion = "diversion", reason = "reason", content_type = "content_type",
               authorization = "auth", user_agent = "user_agent", source_ip = "source_ip",
               source_port = "source_port", destination_ip = "destination_ip",
               destination_port = "destination_port", contact_ip = "contact_ip",
@@ -52,13 +52,13 @@ struct Config {
   HepRouteMode hep_route_mode = HepRouteMode::kSip;
 
   // sipcapd additions.
-  int store_non_sip = 1;       // store non-SIP HEP payloads by proto type
+  int store_non_sip = 1;  // store non-SIP HEP payloads by proto type
   std::string logs_table_name = "logs_capture";
   std::string report_table_name = "report_capture";
-  int create_tables = 1;       // CREATE TABLE IF NOT EXISTS the default tables
-  int batch_rows = 500;        // BatchWriter flush size
-  int flush_interval_ms = 100; // BatchWriter flush age
-  std::string spool_dir;       // empty: <work_dir>/spool
+  int create_tables = 1;        // CREATE TABLE IF NOT EXISTS the default tables
+  int batch_rows = 500;         // BatchWriter flush size
+  int flush_interval_ms = 100;  // BatchWriter flush age
+  std::string spool_dir;        // empty: <work_dir>/spool
 };
 
 }  // namespace sipcapd::sipcapture

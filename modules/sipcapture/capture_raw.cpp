@@ -15,7 +15,8 @@ constexpr size_t kMaxDatagram = 65535;
 constexpr size_t kMaxPieces = 128;
 
 uint16_t Be16(std::string_view b, size_t at) {
-  return static_cast<uint16_t>((static_cast<uint8_t>(b[at]) << 8) | static_cast<uint8_t>(b[at + 1]));
+  return static_cast<uint16_t>((static_cast<uint8_t>(b[at]) << 8) |
+                               static_cast<uint8_t>(b[at + 1]));
 }
 
 Result<uint16_t> Port(std::string_view s) {
@@ -43,9 +44,8 @@ RawResult Udp(std::string_view t, RawUdp* out, std::string* reason) {
   return RawResult::kUdp;
 }
 
-RawResult Fragment(Reassembler* reasm, const std::string& key, uint8_t proto, size_t off,
-                   bool more, std::string_view data, int64_t now_us, RawUdp* out,
-                   std::string* reason) {
+RawResult Fragment(Reassembler* reasm, const std::string& key, uint8_t proto, size_t off, bool more,
+                   std::string_view data, int64_t now_us, RawUdp* out, std::string* reason) {
   if (!reasm) {
     *reason = "IP fragment (no reassembly)";
     return RawResult::kNotUdp;
@@ -191,32 +191,32 @@ std::vector<sock_filter> BuildPortBpf(uint16_t lo, uint16_t hi) {
                  static_cast<uint8_t>(f == 0xffff ? 0 : f - pc), k});
   };
   constexpr uint32_t N = 0xffff;
-  S(BPF_LD | BPF_B | BPF_ABS, 0);                   // 0
-  S(BPF_ALU | BPF_RSH | BPF_K, 4);                  // 1 A = IP version
-  J(BPF_JMP | BPF_JEQ | BPF_K, 4, N, kV6);          // 2
-  S(BPF_LD | BPF_B | BPF_ABS, 9);                   // 3 protocol
-  J(BPF_JMP | BPF_JEQ | BPF_K, kUdp, N, kReject);   // 4
-  S(BPF_LD | BPF_H | BPF_ABS, 6);                   // 5 flags/offset
-  J(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, kAccept, N);// 6 non-first fragment
-  S(BPF_LDX | BPF_B | BPF_MSH, 0);                  // 7 X = IHL
-  S(BPF_LD | BPF_H | BPF_IND, 0);                   // 8 source port
-  J(BPF_JMP | BPF_JGE | BPF_K, lo, N, 11);          // 9
-  J(BPF_JMP | BPF_JGT | BPF_K, hi, N, kAccept);     // 10
-  S(BPF_LD | BPF_H | BPF_IND, 2);                   // 11 destination port
-  J(BPF_JMP | BPF_JGE | BPF_K, lo, N, kReject);     // 12
+  S(BPF_LD | BPF_B | BPF_ABS, 0);                      // 0
+  S(BPF_ALU | BPF_RSH | BPF_K, 4);                     // 1 A = IP version
+  J(BPF_JMP | BPF_JEQ | BPF_K, 4, N, kV6);             // 2
+  S(BPF_LD | BPF_B | BPF_ABS, 9);                      // 3 protocol
+  J(BPF_JMP | BPF_JEQ | BPF_K, kUdp, N, kReject);      // 4
+  S(BPF_LD | BPF_H | BPF_ABS, 6);                      // 5 flags/offset
+  J(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, kAccept, N);   // 6 non-first fragment
+  S(BPF_LDX | BPF_B | BPF_MSH, 0);                     // 7 X = IHL
+  S(BPF_LD | BPF_H | BPF_IND, 0);                      // 8 source port
+  J(BPF_JMP | BPF_JGE | BPF_K, lo, N, 11);             // 9
+  J(BPF_JMP | BPF_JGT | BPF_K, hi, N, kAccept);        // 10
+  S(BPF_LD | BPF_H | BPF_IND, 2);                      // 11 destination port
+  J(BPF_JMP | BPF_JGE | BPF_K, lo, N, kReject);        // 12
   J(BPF_JMP | BPF_JGT | BPF_K, hi, kReject, kAccept);  // 13
-  J(BPF_JMP | BPF_JEQ | BPF_K, 6, N, kReject);      // 14 IPv6
-  S(BPF_LD | BPF_B | BPF_ABS, 6);                   // 15 next header
-  J(BPF_JMP | BPF_JEQ | BPF_K, kV6Frag, kAccept, N);// 16
-  J(BPF_JMP | BPF_JEQ | BPF_K, kUdp, N, kReject);   // 17
-  S(BPF_LD | BPF_H | BPF_ABS, 40);                  // 18
-  J(BPF_JMP | BPF_JGE | BPF_K, lo, N, 21);          // 19
-  J(BPF_JMP | BPF_JGT | BPF_K, hi, N, kAccept);     // 20
-  S(BPF_LD | BPF_H | BPF_ABS, 42);                  // 21
-  J(BPF_JMP | BPF_JGE | BPF_K, lo, N, kReject);     // 22
+  J(BPF_JMP | BPF_JEQ | BPF_K, 6, N, kReject);         // 14 IPv6
+  S(BPF_LD | BPF_B | BPF_ABS, 6);                      // 15 next header
+  J(BPF_JMP | BPF_JEQ | BPF_K, kV6Frag, kAccept, N);   // 16
+  J(BPF_JMP | BPF_JEQ | BPF_K, kUdp, N, kReject);      // 17
+  S(BPF_LD | BPF_H | BPF_ABS, 40);                     // 18
+  J(BPF_JMP | BPF_JGE | BPF_K, lo, N, 21);             // 19
+  J(BPF_JMP | BPF_JGT | BPF_K, hi, N, kAccept);        // 20
+  S(BPF_LD | BPF_H | BPF_ABS, 42);                     // 21
+  J(BPF_JMP | BPF_JGE | BPF_K, lo, N, kReject);        // 22
   J(BPF_JMP | BPF_JGT | BPF_K, hi, kReject, kAccept);  // 23
-  S(BPF_RET | BPF_K, 0x40000);                      // 24 accept
-  S(BPF_RET | BPF_K, 0);                            // 25 reject
+  S(BPF_RET | BPF_K, 0x40000);                         // 24 accept
+  S(BPF_RET | BPF_K, 0);                               // 25 reject
   return p;
 }
 
@@ -232,8 +232,7 @@ void Reassembler::Expire(int64_t now_us) {
 }
 
 bool Reassembler::Add(const std::string& key, uint8_t next_proto, size_t offset, bool more,
-                      std::string_view data, int64_t now_us, std::string* whole,
-                      uint8_t* proto) {
+                      std::string_view data, int64_t now_us, std::string* whole, uint8_t* proto) {
   Expire(now_us);
   auto it = parts_.find(key);
   if (it == parts_.end()) {
@@ -281,9 +280,7 @@ RawResult DecodeIpPacket(std::string_view pkt, Reassembler* reasm, int64_t now_u
   switch (static_cast<uint8_t>(pkt[0]) >> 4) {
     case 4: return V4(pkt, reasm, now_us, out, reason);
     case 6: return V6(pkt, reasm, now_us, out, reason);
-    default:
-      *reason = "not an IPv4/IPv6 packet";
-      return RawResult::kNotUdp;
+    default: *reason = "not an IPv4/IPv6 packet"; return RawResult::kNotUdp;
   }
 }
 

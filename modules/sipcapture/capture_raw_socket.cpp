@@ -29,8 +29,8 @@ int64_t NowUs() {
 
 }  // namespace
 
-Status RawCapture::Open(Mode mode, const RawListen& listen, const std::string& iface,
-                        bool promisc, bool bpf) {
+Status RawCapture::Open(Mode mode, const RawListen& listen, const std::string& iface, bool promisc,
+                        bool bpf) {
   mode_ = mode;
   listen_ = listen;
   iface_ = iface;
@@ -46,13 +46,14 @@ Status RawCapture::Open(Mode mode, const RawListen& listen, const std::string& i
     }
   } else {
     if (listen.port_start == 0)
-      return Status::Invalid("raw_moni_capture_on needs a port or port range in "
-                             "raw_socket_listen (\"IP:port[-port]\")");
+      return Status::Invalid(
+          "raw_moni_capture_on needs a port or port range in "
+          "raw_socket_listen (\"IP:port[-port]\")");
     fd_ = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ALL));
     if (fd_ < 0) return Errno("socket(AF_PACKET, SOCK_DGRAM)");
     if (bpf) {
-      auto prog = BuildPortBpf(listen.port_start,
-                               listen.port_end ? listen.port_end : listen.port_start);
+      auto prog =
+          BuildPortBpf(listen.port_start, listen.port_end ? listen.port_end : listen.port_start);
       sock_fprog fp{static_cast<unsigned short>(prog.size()), prog.data()};
       if (setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) != 0)
         return Errno("SO_ATTACH_FILTER");

@@ -17,14 +17,14 @@
 namespace sipcapd::sipcapture {
 
 struct RawStats {
-  Stat packets;       // read from the socket
-  Stat captured;      // delivered
-  Stat port_filtered; // UDP outside the port range (user-space check)
-  Stat not_udp;       // other protocols / unreassembled fragments
-  Stat bad;           // malformed
-  Stat fragments;     // fragments read
-  Stat reassembled;   // datagrams completed from fragments
-  Stat frag_expired;  // incomplete datagrams dropped
+  Stat packets;        // read from the socket
+  Stat captured;       // delivered
+  Stat port_filtered;  // UDP outside the port range (user-space check)
+  Stat not_udp;        // other protocols / unreassembled fragments
+  Stat bad;            // malformed
+  Stat fragments;      // fragments read
+  Stat reassembled;    // datagrams completed from fragments
+  Stat frag_expired;   // incomplete datagrams dropped
 };
 
 class RawCapture {
@@ -38,8 +38,7 @@ class RawCapture {
   ~RawCapture() { Close(); }
 
   // Opens the socket (needs CAP_NET_RAW). Errors carry errno text.
-  Status Open(Mode mode, const RawListen& listen, const std::string& iface, bool promisc,
-              bool bpf);
+  Status Open(Mode mode, const RawListen& listen, const std::string& iface, bool promisc, bool bpf);
   // A reader thread: polls the socket until `stop`, decodes, filters,
   // delivers. Thread-safe (fragment reassembly state is shared under a lock).
   void Run(const std::atomic<bool>& stop, const Deliver& deliver);

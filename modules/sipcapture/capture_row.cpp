@@ -46,8 +46,10 @@ Addrs AddrsOf(const SipCaptureInput& in) {
     // PROTO_* here for non-HEP messages; documented difference).
     switch (in.rcv->proto) {
       case Proto::kUdp: a.proto = 17; break;
-      case Proto::kTcp: case Proto::kWs: a.proto = 6; break;
-      case Proto::kTls: case Proto::kWss: a.proto = 22; break;
+      case Proto::kTcp:
+      case Proto::kWs: a.proto = 6; break;
+      case Proto::kTls:
+      case Proto::kWss: a.proto = 22; break;
       case Proto::kSctp: a.proto = 132; break;
       default: a.proto = 0;
     }
@@ -73,14 +75,50 @@ std::string NodeName(const Config& cfg, const HepView* hep) {
 }
 
 std::vector<std::string> SipColumns(const SipColumnNames& c) {
-  return {c.date, c.micro_ts, c.method, c.reply_reason, c.ruri, c.ruri_user, c.from_user,
-          c.from_tag, c.to_user, c.to_tag, c.pid_user, c.contact_user, c.auth_user, c.callid,
-          c.callid_aleg, c.via_1, c.via_1_branch, c.cseq, c.diversion, c.reason,
-          c.content_type, c.authorization, c.user_agent, c.source_ip, c.source_port,
-          c.destination_ip, c.destination_port, c.contact_ip, c.contact_port,
-          c.originator_ip, c.originator_port, c.proto, c.family, c.rtp_stat, c.type, c.node,
-          "correlation_id", "from_domain", "to_domain", "ruri_domain", c.msg,
-          "custom_field1", "custom_field2", "custom_field3"};
+  return {c.date,
+          c.micro_ts,
+          c.method,
+          c.reply_reason,
+          c.ruri,
+          c.ruri_user,
+          c.from_user,
+          c.from_tag,
+          c.to_user,
+          c.to_tag,
+          c.pid_user,
+          c.contact_user,
+          c.auth_user,
+          c.callid,
+          c.callid_aleg,
+          c.via_1,
+          c.via_1_branch,
+          c.cseq,
+          c.diversion,
+          c.reason,
+          c.content_type,
+          c.authorization,
+          c.user_agent,
+          c.source_ip,
+          c.source_port,
+          c.destination_ip,
+          c.destination_port,
+          c.contact_ip,
+          c.contact_port,
+          c.originator_ip,
+          c.originator_port,
+          c.proto,
+          c.family,
+          c.rtp_stat,
+          c.type,
+          c.node,
+          "correlation_id",
+          "from_domain",
+          "to_domain",
+          "ruri_domain",
+          c.msg,
+          "custom_field1",
+          "custom_field2",
+          "custom_field3"};
 }
 
 db::Row BuildSipRow(const Config& cfg, const SipCaptureInput& in) {
@@ -163,8 +201,18 @@ db::Row BuildSipRow(const Config& cfg, const SipCaptureInput& in) {
 }
 
 std::vector<std::string> ReportColumns() {
-  return {"date", "micro_ts", "correlation_id", "source_ip", "source_port", "destination_ip",
-          "destination_port", "proto", "family", "type", "node", "msg"};
+  return {"date",
+          "micro_ts",
+          "correlation_id",
+          "source_ip",
+          "source_port",
+          "destination_ip",
+          "destination_port",
+          "proto",
+          "family",
+          "type",
+          "node",
+          "msg"};
 }
 
 db::Row BuildReportRow(const Config& cfg, const HepView& hep, std::string_view correlation_id,
@@ -191,7 +239,8 @@ db::Row BuildReportRow(const Config& cfg, const HepView& hep, std::string_view c
 
 NonSipKind ClassifyNonSip(uint8_t proto_type) {
   switch (proto_type) {
-    case hep::kProtoRtcpJson: case hep::kProtoRtcpPion: return NonSipKind::kRtcp;
+    case hep::kProtoRtcpJson:
+    case hep::kProtoRtcpPion: return NonSipKind::kRtcp;
     case hep::kProtoLog: return NonSipKind::kLogs;
     default: return NonSipKind::kReport;
   }

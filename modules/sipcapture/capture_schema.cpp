@@ -20,8 +20,9 @@ Col SipCol(size_t i) {
 
 Col ReportCol(size_t i) {
   // date, micro_ts, correlation_id, sip, sport, dip, dport, proto, family, type, node, msg
-  static const Col kCols[] = {Col::kDate, Col::kBigInt, Col::kStr, Col::kStr, Col::kInt, Col::kStr,
-                              Col::kInt,  Col::kInt,    Col::kInt, Col::kInt, Col::kStr, Col::kText};
+  static const Col kCols[] = {Col::kDate, Col::kBigInt, Col::kStr, Col::kStr,
+                              Col::kInt,  Col::kStr,    Col::kInt, Col::kInt,
+                              Col::kInt,  Col::kInt,    Col::kStr, Col::kText};
   return i < std::size(kCols) ? kCols[i] : Col::kStr;
 }
 
@@ -29,7 +30,8 @@ std::string TypeSql(bool mysql, Col c) {
   if (!mysql) {
     switch (c) {
       case Col::kDate: return "TEXT NOT NULL DEFAULT '1970-01-01 00:00:00'";
-      case Col::kBigInt: case Col::kInt: return "INTEGER NOT NULL DEFAULT 0";
+      case Col::kBigInt:
+      case Col::kInt: return "INTEGER NOT NULL DEFAULT 0";
       case Col::kText: return "BLOB NOT NULL DEFAULT ''";
       default: return "TEXT NOT NULL DEFAULT ''";
     }

@@ -71,8 +71,8 @@ int State::ReportCapture(MsgContext& ctx, const std::string& table, const std::s
     LOG_WARN("sipcapture", "report_capture: empty correlation id");
     return -1;
   }
-  db::Row row = BuildReportRow(cfg, hv, corr, proto_type,
-                               ctx.recv_time_us ? ctx.recv_time_us : NowUs());
+  db::Row row =
+      BuildReportRow(cfg, hv, corr, proto_type, ctx.recv_time_us ? ctx.recv_time_us : NowUs());
   Status st = store.Enqueue(TableKind::kReport, table, std::move(row));
   if (!st.ok()) {
     db_drops.Inc();

@@ -28,8 +28,8 @@ struct State {
   Registrar* reg = nullptr;
   bool needs_db = false;  // a function that stores is used, or hep_route=none
 
-  Stat captured_requests, captured_replies, captured_other, capture_off_drops,
-      db_drops, not_hep_drops, non_sip_stored, non_sip_dropped, relayed, relay_errors;
+  Stat captured_requests, captured_replies, captured_other, capture_off_drops, db_drops,
+      not_hep_drops, non_sip_stored, non_sip_dropped, relayed, relay_errors;
 
   // The HEP packet of ctx (false: not HEP or no proto_hep).
   bool Hep(MsgContext& ctx, HepView* out) { return hep && hep->View(ctx, out); }

@@ -42,7 +42,8 @@ Status CaptureStore::Start(const Config& cfg, db::Driver* driver, const db::Url&
         for (const auto& sql : CreateTableSql(driver->scheme(), t, kind,
                                               kind == TableKind::kSip ? sip_cols : rep_cols)) {
           auto r = (*conn)->Query(sql);
-          if (!r.ok()) return Status::Unavailable("creating table " + t + ": " + r.status().message());
+          if (!r.ok())
+            return Status::Unavailable("creating table " + t + ": " + r.status().message());
         }
       }
     }

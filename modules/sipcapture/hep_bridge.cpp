@@ -65,7 +65,8 @@ Result<hep::Destination> ParseRelayUri(std::string_view uri) {
   std::string_view port;
   if (!s.empty() && s.front() == '[') {
     size_t close = s.find(']');
-    if (close == std::string_view::npos) return Status::Invalid("bad IPv6 host in '" + std::string(uri) + "'");
+    if (close == std::string_view::npos)
+      return Status::Invalid("bad IPv6 host in '" + std::string(uri) + "'");
     d.host = std::string(s.substr(1, close - 1));
     if (close + 1 < s.size() && s[close + 1] == ':') port = s.substr(close + 2);
   } else {
@@ -77,7 +78,8 @@ Result<hep::Destination> ParseRelayUri(std::string_view uri) {
   if (!port.empty()) {
     int n = 0;
     for (char ch : port) {
-      if (!std::isdigit(static_cast<unsigned char>(ch))) return Status::Invalid("bad port in '" + std::string(uri) + "'");
+      if (!std::isdigit(static_cast<unsigned char>(ch)))
+        return Status::Invalid("bad port in '" + std::string(uri) + "'");
       n = n * 10 + (ch - '0');
       if (n > 65535) return Status::Invalid("bad port in '" + std::string(uri) + "'");
     }
@@ -89,15 +91,20 @@ Result<hep::Destination> ParseRelayUri(std::string_view uri) {
   if (t != std::string_view::npos) {
     std::string tr(params.substr(t + 11, params.find(';', t + 1) - (t + 11)));
     for (char& ch : tr) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (tr == "udp") d.transport = hep::Transport::kUdp;
-    else if (tr == "tcp") d.transport = hep::Transport::kTcp;
-    else if (tr == "tls") d.transport = hep::Transport::kTls;
-    else return Status::Invalid("transport '" + tr + "' cannot carry HEP");
+    if (tr == "udp")
+      d.transport = hep::Transport::kUdp;
+    else if (tr == "tcp")
+      d.transport = hep::Transport::kTcp;
+    else if (tr == "tls")
+      d.transport = hep::Transport::kTls;
+    else
+      return Status::Invalid("transport '" + tr + "' cannot carry HEP");
   }
   size_t vp = params.find(";version=");
   if (vp != std::string_view::npos) {
     std::string_view v = params.substr(vp + 9, params.find(';', vp + 1) - (vp + 9));
-    if (v != "1" && v != "2" && v != "3") return Status::Invalid("bad version in '" + std::string(uri) + "'");
+    if (v != "1" && v != "2" && v != "3")
+      return Status::Invalid("bad version in '" + std::string(uri) + "'");
     d.version = v[0] - '0';
   }
   return d;
@@ -106,8 +113,9 @@ Result<hep::Destination> ParseRelayUri(std::string_view uri) {
 Result<std::unique_ptr<HepBridge>> BindHepApi(Registrar& reg,
                                               std::function<HepVerdict(MsgContext&)> on_receive) {
   auto* api = reg.Service<hep::HepApi>(hep::kHepApiName);
-  if (!api) return Status::Unavailable("service " + std::string(hep::kHepApiName) +
-                                       " not found (loadmodule \"proto_hep.so\" first)");
+  if (!api)
+    return Status::Unavailable("service " + std::string(hep::kHepApiName) +
+                               " not found (loadmodule \"proto_hep.so\" first)");
   api->RegisterReceiveCallback([cb = std::move(on_receive)](MsgContext& ctx) { (void)cb(ctx); });
   return std::unique_ptr<HepBridge>(new ApiBridge(api));
 }

@@ -27,10 +27,14 @@ Result<uint64_t> ParseUint(std::string_view s) {
   uint64_t v = 0;
   for (char c : s) {
     int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (base == 16 && c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (base == 16 && c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return Status::Invalid("not a number");
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (base == 16 && c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else if (base == 16 && c >= 'A' && c <= 'F')
+      d = c - 'A' + 10;
+    else
+      return Status::Invalid("not a number");
     v = v * base + d;
   }
   return v;
@@ -89,12 +93,16 @@ Status FromChunks(const std::vector<RawChunk>& chunks, hep::Packet* p) {
   return Status::Ok();
 }
 
-bool IsTypedGeneric(uint16_t id) { return id >= 0x0d && id <= hep::kChunkMaxTyped && !IsStructChunk(id); }
+bool IsTypedGeneric(uint16_t id) {
+  return id >= 0x0d && id <= hep::kChunkMaxTyped && !IsStructChunk(id);
+}
 
 Result<std::string> ToBytes(DataType t, std::string_view v) {
   std::string out;
   switch (t) {
-    case DataType::kUint8: case DataType::kUint16: case DataType::kUint32: {
+    case DataType::kUint8:
+    case DataType::kUint16:
+    case DataType::kUint32: {
       auto n = ParseUint(v);
       if (!n.ok()) return Status::Invalid("'" + std::string(v) + "' is not an unsigned integer");
       int size = t == DataType::kUint8 ? 1 : t == DataType::kUint16 ? 2 : 4;
@@ -102,15 +110,16 @@ Result<std::string> ToBytes(DataType t, std::string_view v) {
       for (int i = size - 1; i >= 0; --i) out.push_back(static_cast<char>((*n >> (8 * i)) & 0xff));
       return out;
     }
-    case DataType::kInet4: case DataType::kInet6: {
+    case DataType::kInet4:
+    case DataType::kInet6: {
       auto ip = IpAddr::Parse(v);
       int fam = t == DataType::kInet4 ? AF_INET : AF_INET6;
-      if (!ip || ip->family != fam) return Status::Invalid("'" + std::string(v) + "' is not an " +
-                                                           (fam == AF_INET ? "IPv4" : "IPv6") + " address");
+      if (!ip || ip->family != fam)
+        return Status::Invalid("'" + std::string(v) + "' is not an " +
+                               (fam == AF_INET ? "IPv4" : "IPv6") + " address");
       return std::string(reinterpret_cast<const char*>(ip->bytes.data()), ip->size());
     }
-    default:
-      return std::string(v);
+    default: return std::string(v);
   }
 }
 
@@ -125,29 +134,40 @@ Result<Value> FromBytes(DataType t, const std::string& d) {
     case DataType::kUint8: return u(1);
     case DataType::kUint16: return u(2);
     case DataType::kUint32: return u(4);
-    case DataType::kInet4: case DataType::kInet6: {
+    case DataType::kInet4:
+    case DataType::kInet6: {
       IpAddr a;
       a.family = t == DataType::kInet4 ? AF_INET : AF_INET6;
       if (d.size() != a.size()) return Status::Invalid("chunk is not an address");
       std::copy(d.begin(), d.end(), a.bytes.begin());
       return Value::Str(a.ToString());
     }
-    default:
-      return Value::Str(d);
+    default: return Value::Str(d);
   }
 }
 
-constexpr const char* kProtoTypeGetNames[] = {
-    "reserved", "SIP", "XMPP", "SDP", "RTP", "RTCP", "MGCP", "MEGACO(H.248)",
-    "M2UA(SS7/SIGTRAN)", "M3UA(SS7/SIGTRAN)", "IAX", "H322", "H321"};
-constexpr const char* kProtoTypeSetNames[] = {"SIP",    "XMPP", "SDP",  "RTP",  "RTCP", "MGCP",
-                                              "MEGACO", "M2UA", "M3UA", "IAX",  "H322", "H321"};
+constexpr const char* kProtoTypeGetNames[] = {"reserved",
+                                              "SIP",
+                                              "XMPP",
+                                              "SDP",
+                                              "RTP",
+                                              "RTCP",
+                                              "MGCP",
+                                              "MEGACO(H.248)",
+                                              "M2UA(SS7/SIGTRAN)",
+                                              "M3UA(SS7/SIGTRAN)",
+                                              "IAX",
+                                              "H322",
+                                              "H321"};
+constexpr const char* kProtoTypeSetNames[] = {"SIP",    "XMPP", "SDP",  "RTP", "RTCP", "MGCP",
+                                              "MEGACO", "M2UA", "M3UA", "IAX", "H322", "H321"};
 
 struct IpProtoName {
   const char* name;
   uint8_t ipproto;
 };
-constexpr IpProtoName kIpProtos[] = {{"udp", 17}, {"tcp", 6}, {"tls", 22}, {"sctp", 132}, {"ws", 50}};
+constexpr IpProtoName kIpProtos[] = {
+    {"udp", 17}, {"tcp", 6}, {"tls", 22}, {"sctp", 132}, {"ws", 50}};
 
 }  // namespace
 
@@ -166,13 +186,14 @@ Result<DataType> ParseDataType(std::string_view s) {
 
 Result<uint16_t> ParseChunkId(std::string_view s) {
   static const std::pair<const char*, uint16_t> kNames[] = {
-      {"proto_family", 1}, {"proto_id", 2},   {"src_ip", 3},       {"dst_ip", 4},
-      {"src_port", 7},     {"dst_port", 8},   {"timestamp", 9},    {"timestamp_us", 10},
+      {"proto_family", 1}, {"proto_id", 2},      {"src_ip", 3},    {"dst_ip", 4},
+      {"src_port", 7},     {"dst_port", 8},      {"timestamp", 9}, {"timestamp_us", 10},
       {"proto_type", 11},  {"captagent_id", 12}, {"payload", 15}};
   for (const auto& [n, id] : kNames)
     if (IEq(s, n)) return id;
   auto n = ParseUint(s);
-  if (!n.ok() || *n == 0 || *n > 0xffff) return Status::Invalid("unknown chunk id '" + std::string(s) + "'");
+  if (!n.ok() || *n == 0 || *n > 0xffff)
+    return Status::Invalid("unknown chunk id '" + std::string(s) + "'");
   return static_cast<uint16_t>(*n);
 }
 
@@ -199,9 +220,7 @@ Result<SetOutcome> HepSet(hep::Packet* p, uint16_t id, DataType type, uint16_t v
     return Status::Invalid(std::string(what) + " '" + std::string(value) + "'");
   };
   switch (id) {
-    case 1:
-      p->Mark(1);
-      return SetOutcome::kStop;  // the family follows the addresses
+    case 1: p->Mark(1); return SetOutcome::kStop;  // the family follows the addresses
     case 2:
       for (const auto& ip : kIpProtos)
         if (IEq(value, ip.name)) {
@@ -210,7 +229,10 @@ Result<SetOutcome> HepSet(hep::Packet* p, uint16_t id, DataType type, uint16_t v
           return SetOutcome::kOk;
         }
       return bad("unknown protocol");
-    case 3: case 4: case 5: case 6: {
+    case 3:
+    case 4:
+    case 5:
+    case 6: {
       auto ip = IpAddr::Parse(value);
       if (!ip) return bad("not an IP address:");
       bool src = id == 3 || id == 5;
@@ -222,15 +244,16 @@ Result<SetOutcome> HepSet(hep::Packet* p, uint16_t id, DataType type, uint16_t v
       p->Mark(1);
       return SetOutcome::kOk;
     }
-    case 7: case 8: {
+    case 7:
+    case 8: {
       auto n = ParseUint(value);
       if (!n.ok() || *n > 65535) return bad("bad port");
       (id == 7 ? p->src_port : p->dst_port) = static_cast<uint16_t>(*n);
       p->Mark(id);
       return SetOutcome::kOk;
     }
-    case 9: case 10:
-      return SetOutcome::kStop;  // timestamps cannot be set
+    case 9:
+    case 10: return SetOutcome::kStop;  // timestamps cannot be set
     case 11: {
       auto t = ParseProtoTypeName(value);
       if (!t.ok()) {
@@ -250,13 +273,13 @@ Result<SetOutcome> HepSet(hep::Packet* p, uint16_t id, DataType type, uint16_t v
       p->Mark(12);
       return SetOutcome::kOk;
     }
-    case 15: case 16:
+    case 15:
+    case 16:
       if (value.size() > 32767) return bad("payload longer than 32767 bytes:");
       p->payload = std::string(value);
       p->Mark(p->compressed ? 16 : 15);
       return SetOutcome::kOk;
-    default:
-      break;
+    default: break;
   }
   auto bytes = ToBytes(type, value);
   if (!bytes.ok()) return bytes.status();
@@ -303,27 +326,37 @@ Result<GetResult> HepGet(const hep::Packet& p, uint16_t id, DataType type) {
         }
       r.data = Value::Int(p.ip_proto);
       return r;
-    case 3: case 4: case 5: case 6: {
+    case 3:
+    case 4:
+    case 5:
+    case 6: {
       const IpAddr& a = (id == 3 || id == 5) ? p.src_ip : p.dst_ip;
       if (!a.is_set()) return absent();
       r.data = Value::Str(a.ToString());
       return r;
     }
-    case 7: case 8: case 9: case 10: case 12:
+    case 7:
+    case 8:
+    case 9:
+    case 10:
+    case 12:
       if (!p.Has(id)) return absent();
-      r.data = Value::Int(id == 7 ? p.src_port : id == 8 ? p.dst_port : id == 9 ? p.ts_sec
-                          : id == 10 ? p.ts_usec : p.capture_id);
+      r.data = Value::Int(id == 7    ? p.src_port
+                          : id == 8  ? p.dst_port
+                          : id == 9  ? p.ts_sec
+                          : id == 10 ? p.ts_usec
+                                     : p.capture_id);
       return r;
     case 11:
       if (!p.Has(11)) return absent();
       r.data = Value::Str(ProtoTypeName(p.proto_type));
       return r;
-    case 15: case 16:
+    case 15:
+    case 16:
       if (!p.Has(15) && !p.Has(16)) return absent();
       r.data = Value::Str(p.payload);
       return r;
-    default:
-      break;
+    default: break;
   }
   for (const auto& c : p.extra)
     if (c.type == id) {

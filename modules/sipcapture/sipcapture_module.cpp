@@ -115,7 +115,11 @@ int WHepSet(const SP& s, MsgContext& ctx, const CallArgs& a) {
   auto vid = ParseVendorId(vendor);
   if (!id.ok() || !dt.ok() || !vid.ok()) {
     LOG_ERR("sipcapture", "hep_set: %s",
-            (!id.ok() ? id.status() : !dt.ok() ? dt.status() : vid.status()).message().c_str());
+            (!id.ok()   ? id.status()
+             : !dt.ok() ? dt.status()
+                        : vid.status())
+                .message()
+                .c_str());
     return -1;
   }
   auto r = HepSet(hv.pkt, *id, *dt, *vid, data);
@@ -224,8 +228,10 @@ Value HepNet(const SP& s, MsgContext& ctx, const PvArgs& a) {
   const RecvInfo& r = hv.outer;
   switch (id) {
     case 1: return Value::Str(r.src.ip.family == AF_INET6 ? "AF_INET6" : "AF_INET");
-    case 2: return Value::Str(r.proto == Proto::kHepTcp ? "HEP_TCP"
-                              : r.proto == Proto::kHepTls ? "HEP_TLS" : "HEP_UDP");
+    case 2:
+      return Value::Str(r.proto == Proto::kHepTcp   ? "HEP_TCP"
+                        : r.proto == Proto::kHepTls ? "HEP_TLS"
+                                                    : "HEP_UDP");
     case 3: return Value::Str(r.src.ip.ToString());
     case 4: return Value::Str(r.dst.ip.ToString());
     case 7: return Value::Int(r.src.port);
@@ -239,9 +245,12 @@ MiResult MiSipCapture(const SP& s, const MiParams& p) {
     return MiResult::Ok(JsonPtr(cJSON_CreateString(s->capture_on.load() ? "on" : "off")));
   }
   const std::string& v = p.positional[0];
-  if (strcasecmp(v.c_str(), "on") == 0) s->capture_on.store(1);
-  else if (strcasecmp(v.c_str(), "off") == 0) s->capture_on.store(0);
-  else return MiResult::Error(400, "Bad parameter");
+  if (strcasecmp(v.c_str(), "on") == 0)
+    s->capture_on.store(1);
+  else if (strcasecmp(v.c_str(), "off") == 0)
+    s->capture_on.store(0);
+  else
+    return MiResult::Error(400, "Bad parameter");
   return MiResult::Ok();
 }
 
@@ -257,9 +266,9 @@ Status InitRaw(const SP& s, ModuleExports* e) {
   auto l = ParseRawListen(c.raw_socket_listen);
   if (!l.ok()) return l.status();
   s->raw = std::make_unique<RawCapture>(&s->raw_stats);
-  SIPCAPD_RETURN_IF_ERROR(s->raw->Open(
-      c.raw_ipip_capture_on ? RawCapture::Mode::kIpip : RawCapture::Mode::kMirror, *l,
-      c.raw_interface, c.promiscuous_on != 0, c.raw_moni_bpf_on != 0));
+  SIPCAPD_RETURN_IF_ERROR(
+      s->raw->Open(c.raw_ipip_capture_on ? RawCapture::Mode::kIpip : RawCapture::Mode::kMirror, *l,
+                   c.raw_interface, c.promiscuous_on != 0, c.raw_moni_bpf_on != 0));
   s->needs_db = true;
   e->procs[0].count = c.raw_sock_children > 0 ? c.raw_sock_children : 1;
   return Status::Ok();
@@ -282,7 +291,8 @@ Status Init(const SP& s, ModuleExports* e, Registrar& reg) {
   }
   if (c.hep_capture_on) {
     auto b = BindHepApi(reg, [s](MsgContext& ctx) { return s->OnHep(ctx); });
-    if (!b.ok()) return Status::Invalid("hep_capture_on=1 needs proto_hep: " + b.status().message());
+    if (!b.ok())
+      return Status::Invalid("hep_capture_on=1 needs proto_hep: " + b.status().message());
     s->hep = std::move(b).value();
   }
   std::string url_text = c.db_url.empty() ? reg.config().db_default_url : c.db_url;
@@ -311,58 +321,92 @@ ModuleExports* Create() {
   Config& c = s->cfg;
   SipColumnNames& k = c.col;
   e->params = {
-      StrP("db_url", &c.db_url), StrP("table_name", &c.table_name),
-      StrP("rtcp_table_name", &c.rtcp_table_name), StrP("id_column", &k.id),
-      StrP("date_column", &k.date), StrP("micro_ts_column", &k.micro_ts),
-      StrP("method_column", &k.method), StrP("reply_reason_column", &k.reply_reason),
-      StrP("ruri_column", &k.ruri), StrP("ruri_user_column", &k.ruri_user),
-      StrP("from_user_column", &k.from_user), StrP("from_tag_column", &k.from_tag),
-      StrP("to_user_column", &k.to_user), StrP("to_tag_column", &k.to_tag),
-      StrP("pid_user_column", &k.pid_user), StrP("contact_user_column", &k.contact_user),
-      StrP("auth_user_column", &k.auth_user), StrP("callid_column", &k.callid),
-      StrP("callid_aleg_column", &k.callid_aleg), StrP("via_1_column", &k.via_1),
-      StrP("via_1_branch_column", &k.via_1_branch), StrP("cseq_column", &k.cseq),
-      StrP("diversion_column", &k.diversion), StrP("reason_column", &k.reason),
+      StrP("db_url", &c.db_url),
+      StrP("table_name", &c.table_name),
+      StrP("rtcp_table_name", &c.rtcp_table_name),
+      StrP("id_column", &k.id),
+      StrP("date_column", &k.date),
+      StrP("micro_ts_column", &k.micro_ts),
+      StrP("method_column", &k.method),
+      StrP("reply_reason_column", &k.reply_reason),
+      StrP("ruri_column", &k.ruri),
+      StrP("ruri_user_column", &k.ruri_user),
+      StrP("from_user_column", &k.from_user),
+      StrP("from_tag_column", &k.from_tag),
+      StrP("to_user_column", &k.to_user),
+      StrP("to_tag_column", &k.to_tag),
+      StrP("pid_user_column", &k.pid_user),
+      StrP("contact_user_column", &k.contact_user),
+      StrP("auth_user_column", &k.auth_user),
+      StrP("callid_column", &k.callid),
+      StrP("callid_aleg_column", &k.callid_aleg),
+      StrP("via_1_column", &k.via_1),
+      StrP("via_1_branch_column", &k.via_1_branch),
+      StrP("cseq_column", &k.cseq),
+      StrP("diversion_column", &k.diversion),
+      StrP("reason_column", &k.reason),
       StrP("content_type_column", &k.content_type),
       StrP("authorization_column", &k.authorization),
-      StrP("user_agent_column", &k.user_agent), StrP("source_ip_column", &k.source_ip),
+      StrP("user_agent_column", &k.user_agent),
+      StrP("source_ip_column", &k.source_ip),
       StrP("source_port_column", &k.source_port),
       StrP("destination_ip_column", &k.destination_ip),
       StrP("destination_port_column", &k.destination_port),
-      StrP("contact_ip_column", &k.contact_ip), StrP("contact_port_column", &k.contact_port),
+      StrP("contact_ip_column", &k.contact_ip),
+      StrP("contact_port_column", &k.contact_port),
       StrP("originator_ip_column", &k.originator_ip),
-      StrP("originator_port_column", &k.originator_port), StrP("proto_column", &k.proto),
-      StrP("family_column", &k.family), StrP("rtp_stat_column", &k.rtp_stat),
-      StrP("type_column", &k.type), StrP("node_column", &k.node), StrP("msg_column", &k.msg),
-      IntP("capture_on", &c.capture_on), StrP("capture_node", &c.capture_node),
-      IntP("raw_sock_children", &c.raw_sock_children), IntP("hep_capture_on", &c.hep_capture_on),
+      StrP("originator_port_column", &k.originator_port),
+      StrP("proto_column", &k.proto),
+      StrP("family_column", &k.family),
+      StrP("rtp_stat_column", &k.rtp_stat),
+      StrP("type_column", &k.type),
+      StrP("node_column", &k.node),
+      StrP("msg_column", &k.msg),
+      IntP("capture_on", &c.capture_on),
+      StrP("capture_node", &c.capture_node),
+      IntP("raw_sock_children", &c.raw_sock_children),
+      IntP("hep_capture_on", &c.hep_capture_on),
       IntP("max_async_queries", &c.max_async_queries),
       StrP("raw_socket_listen", &c.raw_socket_listen),
       IntP("raw_ipip_capture_on", &c.raw_ipip_capture_on),
       IntP("raw_moni_capture_on", &c.raw_moni_capture_on),
-      StrP("raw_interface", &c.raw_interface), IntP("promiscious_on", &c.promiscuous_on),
-      IntP("promiscuous_on", &c.promiscuous_on), IntP("raw_moni_bpf_on", &c.raw_moni_bpf_on),
+      StrP("raw_interface", &c.raw_interface),
+      IntP("promiscious_on", &c.promiscuous_on),
+      IntP("promiscuous_on", &c.promiscuous_on),
+      IntP("raw_moni_bpf_on", &c.raw_moni_bpf_on),
       {"hep_route", ParamType::kStr, false,
        [&c](const Value& v) -> Status {
          c.hep_route = v.str_value();
-         if (strcasecmp(c.hep_route.c_str(), "none") == 0) c.hep_route_mode = HepRouteMode::kNone;
+         if (strcasecmp(c.hep_route.c_str(), "none") == 0)
+           c.hep_route_mode = HepRouteMode::kNone;
          else if (strcasecmp(c.hep_route.c_str(), "sip") == 0 || c.hep_route.empty())
            c.hep_route_mode = HepRouteMode::kSip;
-         else c.hep_route_mode = HepRouteMode::kNamed;
+         else
+           c.hep_route_mode = HepRouteMode::kNamed;
          return Status::Ok();
        }},
-      IntP("store_non_sip", &c.store_non_sip), StrP("logs_table_name", &c.logs_table_name),
-      StrP("report_table_name", &c.report_table_name), IntP("create_tables", &c.create_tables),
-      IntP("batch_rows", &c.batch_rows), IntP("flush_interval_ms", &c.flush_interval_ms),
+      IntP("store_non_sip", &c.store_non_sip),
+      StrP("logs_table_name", &c.logs_table_name),
+      StrP("report_table_name", &c.report_table_name),
+      IntP("create_tables", &c.create_tables),
+      IntP("batch_rows", &c.batch_rows),
+      IntP("flush_interval_ms", &c.flush_interval_ms),
       StrP("spool_dir", &c.spool_dir),
   };
   auto fn = [s](int (*f)(const SP&, MsgContext&, const CallArgs&)) {
     return [s, f](MsgContext& ctx, const CallArgs& a) { return f(s, ctx, a); };
   };
   e->functions = {
-      {"sip_capture", {TableArg(s, TableKind::kSip, true), Str(true), Str(true), Str(true)},
-       kCaptureRoutes, fn(WSipCapture), nullptr},
-      {"report_capture", {Str(), Str(true), Str(true)}, kCaptureRoutes, fn(WReportCapture), nullptr},
+      {"sip_capture",
+       {TableArg(s, TableKind::kSip, true), Str(true), Str(true), Str(true)},
+       kCaptureRoutes,
+       fn(WSipCapture),
+       nullptr},
+      {"report_capture",
+       {Str(), Str(true), Str(true)},
+       kCaptureRoutes,
+       fn(WReportCapture),
+       nullptr},
       {"hep_set", {Str(), Str(), Str(true), Str(true)}, kAllRoutes, fn(WHepSet), nullptr},
       {"hep_get", {Str(), Any(), Any(), Any(true)}, kAllRoutes, fn(WHepGet), nullptr},
       {"hep_del", {Str()}, kAllRoutes, fn(WHepDel), nullptr},
@@ -424,8 +468,7 @@ ModuleExports* Create() {
               {"raw_reassembled", &s->raw_stats.reassembled},
               {"raw_frag_expired", &s->raw_stats.frag_expired}};
   e->procs = {{"raw receiver", 0, [s](int, const std::atomic<bool>& stop) {
-                 if (s->raw)
-                   s->raw->Run(stop, [&s](RawUdp& u, int64_t now) { s->OnRaw(u, now); });
+                 if (s->raw) s->raw->Run(stop, [&s](RawUdp& u, int64_t now) { s->OnRaw(u, now); });
                }}};
   e->init = [s, e](Registrar& reg) { return Init(s, e, reg); };
   e->destroy = [s] {

@@ -10,8 +10,8 @@ namespace {
 ModuleExports* Create() {
   auto* m = new ModuleExports;
   m->name = "sipmsgops";
-  const uint32_t any_sip = kRequestRoute | kFailureRoute | kOnReplyRoute | kBranchRoute |
-                           kErrorRoute | kLocalRoute;
+  const uint32_t any_sip =
+      kRequestRoute | kFailureRoute | kOnReplyRoute | kBranchRoute | kErrorRoute | kLocalRoute;
   FunctionExport is_method;
   is_method.name = "is_method";
   ArgSpec list{ArgType::kStr};

@@ -2,9 +2,7 @@
 
 namespace sipcapd::siptrace {
 
-bool HepApiOut::HasHepId(const std::string& name) {
-  return api_->FindDestination(name) != nullptr;
-}
+bool HepApiOut::HasHepId(const std::string& name) { return api_->FindDestination(name) != nullptr; }
 
 bool HepApiOut::SendTo(const std::string& hep_id, const hep::Packet& p) {
   return api_->Send(hep_id, p).ok();
@@ -27,8 +25,7 @@ Status HepApiOut::AddInline(const TraceDest& d) {
   std::string spec = InlineSpec(d);
   if (inline_.count(spec)) return Status::Ok();
   auto dest = api_->ParseDestination(spec);
-  if (!dest.ok())
-    return Status::Invalid("trace_id [" + d.id + "]: " + dest.status().message());
+  if (!dest.ok()) return Status::Invalid("trace_id [" + d.id + "]: " + dest.status().message());
   inline_.emplace(spec, std::move(dest).value());
   return Status::Ok();
 }

@@ -88,7 +88,8 @@ std::vector<ArgSpec> SipTraceArgs(State* s) {
   ArgSpec id{ArgType::kStr};
   id.fixup = [s](const Value& c, std::any& out) -> Status {
     if (!s->tracer.HasId(c.AsString()))
-      return Status::NotFound("unknown trace id '" + c.AsString() + "' (declare it with "
+      return Status::NotFound("unknown trace id '" + c.AsString() +
+                              "' (declare it with "
                               "modparam(\"siptrace\", \"trace_id\", ...))");
     out = c.AsString();
     return Status::Ok();
@@ -115,8 +116,8 @@ std::vector<ArgSpec> SipTraceArgs(State* s) {
   types.fixup = [](const Value& c, std::any& out) -> Status {
     std::string unknown;
     uint32_t m = ParseTypes(c.AsString(), &unknown);
-    if (!unknown.empty()) LOG_WARN("siptrace", "sip_trace: unknown trace types '%s' ignored",
-                                   unknown.c_str());
+    if (!unknown.empty())
+      LOG_WARN("siptrace", "sip_trace: unknown trace types '%s' ignored", unknown.c_str());
     if (!m) return Status::Invalid("no known trace type in '" + c.AsString() + "'");
     out = m;
     return Status::Ok();
@@ -142,7 +143,8 @@ Status Init(State* s, Registrar& reg) {
     std::string dir = reg.config().work_dir + "/siptrace_spool";
     std::filesystem::create_directories(dir, ec);
     if (ec)
-      LOG_WARN("siptrace", "no DB spool (cannot create %s: %s): rows are dropped while the DB is down",
+      LOG_WARN("siptrace",
+               "no DB spool (cannot create %s: %s): rows are dropped while the DB is down",
                dir.c_str(), ec.message().c_str());
     else
       o.spool_dir = dir;
@@ -172,19 +174,20 @@ ModuleExports* Create() {
   e->name = "siptrace";
   e->state = s;
 
-  e->params.push_back({"trace_id", ParamType::kStr, true,
-                       [st](const Value& v) { return SetTraceId(st, v); }});
+  e->params.push_back(
+      {"trace_id", ParamType::kStr, true, [st](const Value& v) { return SetTraceId(st, v); }});
   e->params.push_back(IntParam("trace_on", &st->trace_on));
   e->params.push_back(StrParam("trace_local_ip", &st->local_ip));
   static const char* kColParams[kTraceColumns] = {
-      "msg_column",     "callid_column",  "method_column",   "status_column",
-      "fromproto_column", "fromip_column", "fromport_column", "toproto_column",
-      "toip_column",    "toport_column",  "date_column",     "direction_column",
-      "fromtag_column", "trace_attrs_column"};
+      "msg_column",       "callid_column",     "method_column",   "status_column",
+      "fromproto_column", "fromip_column",     "fromport_column", "toproto_column",
+      "toip_column",      "toport_column",     "date_column",     "direction_column",
+      "fromtag_column",   "trace_attrs_column"};
   for (int i = 0; i < kTraceColumns; ++i)
     e->params.push_back(StrParam(kColParams[i], &st->columns[i]));
 
-  const uint32_t routes = kRequestRoute | kFailureRoute | kOnReplyRoute | kBranchRoute | kLocalRoute;
+  const uint32_t routes =
+      kRequestRoute | kFailureRoute | kOnReplyRoute | kBranchRoute | kLocalRoute;
   auto fn = [st](MsgContext& ctx, const CallArgs& a) { return SipTrace(st, ctx, a); };
   e->functions.push_back({"sip_trace", SipTraceArgs(st), routes, fn, nullptr});
   e->functions.push_back({"trace", SipTraceArgs(st), routes, fn, nullptr});

@@ -26,13 +26,13 @@ enum class DestType { kHep, kSip, kDb };
 const char* DestTypeName(DestType t);  // "HEP", "SIP", "Database" (MI)
 
 struct TraceDest {
-  std::string id;          // trace id name ("tid")
+  std::string id;  // trace id name ("tid")
   DestType type = DestType::kHep;
-  std::string uri;         // the uri as written, without the scheme for hep/sip
+  std::string uri;  // the uri as written, without the scheme for hep/sip
   // kHep: hep_id name (2.3+) or, when empty, an inline host:port (2.2).
   std::string hep_id;
-  std::string host;        // inline HEP / SIP target host (IPv6 without [])
-  uint16_t port = 0;       // 0: default (HEP 9060, SIP 5060)
+  std::string host;   // inline HEP / SIP target host (IPv6 without [])
+  uint16_t port = 0;  // 0: default (HEP 9060, SIP 5060)
   int hep_version = 3;
   std::string transport = "udp";
   // kDb

@@ -75,8 +75,7 @@ IpAddr LocalAddressToward(const IpAddr& peer) {
   return result;
 }
 
-TraceRecord RecordIncoming(MsgContext& ctx, const std::optional<LocalIp>& local,
-                           int64_t now_us) {
+TraceRecord RecordIncoming(MsgContext& ctx, const std::optional<LocalIp>& local, int64_t now_us) {
   TraceRecord r;
   r.msg = ctx.buf;
   r.direction = "in";

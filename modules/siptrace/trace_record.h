@@ -28,13 +28,13 @@ struct TraceRecord {
   std::string msg;
   std::string callid;
   std::string method;
-  std::string status;      // reply code as text, "" for requests
+  std::string status;  // reply code as text, "" for requests
   Proto from_proto = Proto::kUdp;
   SockAddr from;
   Proto to_proto = Proto::kUdp;
   SockAddr to;
   int64_t time_us = 0;
-  std::string direction;   // "in" / "out"
+  std::string direction;  // "in" / "out"
   std::string fromtag;
   std::string trace_attrs;
 };
@@ -43,8 +43,7 @@ struct TraceRecord {
 // the local socket. A wildcard (0.0.0.0 / ::) local address is replaced by
 // `local` when set, else by the local address the kernel routes toward
 // the source (never 0.0.0.0 in a trace). `now_us` is the trace time.
-TraceRecord RecordIncoming(MsgContext& ctx, const std::optional<LocalIp>& local,
-                           int64_t now_us);
+TraceRecord RecordIncoming(MsgContext& ctx, const std::optional<LocalIp>& local, int64_t now_us);
 
 // Local address used to reach `peer` (UDP connect + getsockname); the
 // wildcard address if that fails.

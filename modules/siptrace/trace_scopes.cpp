@@ -63,13 +63,12 @@ bool TraceDialog(Tracer& tracer, tm::TmApi& tm, dialog::DialogApi& dlg, MsgConte
   Tracer* t = &tracer;
   tm::TmApi* tmp = &tm;
   ScopeTrace st = s;
-  return dlg.RegisterCallback(
-      id, dialog::kDlgcbReqWithin | dialog::kDlgcbTerminated,
-      [t, tmp, st](const dialog::DlgCbParams& p) {
-        if (!p.req || !(st.types & kTypeSip)) return;
-        t->TraceMessage(*p.req, st.id, st.types, st.attrs);
-        TraceTransaction(*t, *tmp, *p.req, st);
-      });
+  return dlg.RegisterCallback(id, dialog::kDlgcbReqWithin | dialog::kDlgcbTerminated,
+                              [t, tmp, st](const dialog::DlgCbParams& p) {
+                                if (!p.req || !(st.types & kTypeSip)) return;
+                                t->TraceMessage(*p.req, st.id, st.types, st.attrs);
+                                TraceTransaction(*t, *tmp, *p.req, st);
+                              });
 }
 
 }  // namespace sipcapd::siptrace

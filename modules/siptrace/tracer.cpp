@@ -25,8 +25,10 @@ std::string Lower(std::string_view s) {
 }  // namespace
 
 uint32_t ParseTypes(std::string_view text, std::string* unknown) {
-  static const struct { const char* name; uint32_t bit; } kTypes[] = {
-      {"sip", kTypeSip}, {"xlog", kTypeXlog}, {"rest", kTypeRest}};
+  static const struct {
+    const char* name;
+    uint32_t bit;
+  } kTypes[] = {{"sip", kTypeSip}, {"xlog", kTypeXlog}, {"rest", kTypeRest}};
   uint32_t mask = 0;
   while (!text.empty()) {
     size_t bar = text.find('|');
@@ -57,8 +59,7 @@ Result<Scope> ParseScope(std::string_view text) {
       case 'm': rank = std::max(rank, 1); break;
       case 't': rank = std::max(rank, 2); break;
       case 'd': rank = std::max(rank, 3); break;
-      default:
-        return Status::Invalid(std::string("unknown sip_trace scope flag '") + c + "'");
+      default: return Status::Invalid(std::string("unknown sip_trace scope flag '") + c + "'");
     }
   }
   if (rank == 0) return Status::Invalid("empty sip_trace scope");
@@ -66,9 +67,8 @@ Result<Scope> ParseScope(std::string_view text) {
 }
 
 std::vector<std::string> DefaultColumns() {
-  return {"msg",     "callid",   "method", "status",     "from_proto",
-          "from_ip", "from_port", "to_proto", "to_ip",   "to_port",
-          "time_stamp", "direction", "fromtag", "trace_attrs"};
+  return {"msg",      "callid", "method",  "status",     "from_proto", "from_ip", "from_port",
+          "to_proto", "to_ip",  "to_port", "time_stamp", "direction",  "fromtag", "trace_attrs"};
 }
 
 Tracer::~Tracer() { Stop(); }
@@ -127,9 +127,7 @@ Status Tracer::Start(HepOut* hep, const std::function<db::Driver*(const std::str
           d->udp = std::make_unique<UdpSender>(s.host, s.port);
         }
         break;
-      case DestType::kSip:
-        d->udp = std::make_unique<UdpSender>(s.host, s.port);
-        break;
+      case DestType::kSip: d->udp = std::make_unique<UdpSender>(s.host, s.port); break;
       case DestType::kDb: {
         auto url = db::ParseUrl(s.db_url);
         if (!url.ok()) return Status::Invalid("trace_id [" + s.id + "]: " + url.status().message());
@@ -197,10 +195,8 @@ bool Tracer::SendOne(Dest& d, const TraceRecord& r, const std::optional<hep::Pac
       }
       return d.udp->Send(std::move(wire));
     }
-    case DestType::kSip:
-      return d.udp && d.udp->Send(r.msg);
-    case DestType::kDb:
-      return d.writer && d.writer->Enqueue(d.table_id, ToDbRow(r)).ok();
+    case DestType::kSip: return d.udp && d.udp->Send(r.msg);
+    case DestType::kDb: return d.writer && d.writer->Enqueue(d.table_id, ToDbRow(r)).ok();
   }
   return false;
 }

@@ -63,9 +63,9 @@ class HepOut {
 struct TracerOptions {
   bool trace_on = true;
   std::optional<LocalIp> local_ip;
-  uint32_t capture_id = 1;  // used when there is no HepOut
+  uint32_t capture_id = 1;           // used when there is no HepOut
   std::vector<std::string> columns;  // the 14 column names, insert order
-  std::string spool_dir;    // BatchWriter spool (empty: none)
+  std::string spool_dir;             // BatchWriter spool (empty: none)
 };
 
 std::vector<std::string> DefaultColumns();

@@ -9,7 +9,9 @@ namespace sipcapd::siptrace {
 
 UdpSender::UdpSender(std::string host, uint16_t port, size_t max_queue,
                      std::chrono::milliseconds resolve_interval)
-    : host_(std::move(host)), port_(port), max_queue_(max_queue),
+    : host_(std::move(host)),
+      port_(port),
+      max_queue_(max_queue),
       resolve_interval_(resolve_interval) {}
 
 UdpSender::~UdpSender() { Stop(); }
@@ -94,8 +96,8 @@ void UdpSender::Loop() {
       sockaddr_storage ss{};
       socklen_t len = dst.ToSockaddr(&ss);
       for (const auto& d : batch) {
-        ssize_t n = ::sendto(fd, d.data(), d.size(), MSG_NOSIGNAL,
-                             reinterpret_cast<sockaddr*>(&ss), len);
+        ssize_t n =
+            ::sendto(fd, d.data(), d.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&ss), len);
         if (n == static_cast<ssize_t>(d.size()))
           c_.sent.Inc();
         else

@@ -13,7 +13,9 @@ int SearchBody(MsgContext& ctx, const std::regex& re) {
   if (he == std::string::npos) return -1;
   size_t b = he + (ctx.buf.compare(he, 2, "\r\n") == 0 ? 2 : 1);
   if (b >= ctx.buf.size()) return -1;
-  return std::regex_search(ctx.buf.begin() + static_cast<std::ptrdiff_t>(b), ctx.buf.end(), re) ? 1 : -1;
+  return std::regex_search(ctx.buf.begin() + static_cast<std::ptrdiff_t>(b), ctx.buf.end(), re)
+             ? 1
+             : -1;
 }
 
 Result<Subst> ParseSubst(std::string_view expr) {
@@ -36,9 +38,12 @@ Result<Subst> ParseSubst(std::string_view expr) {
   Subst s;
   auto flags = std::regex::extended;
   for (char f : parts[2]) {
-    if (f == 'g') s.global = true;
-    else if (f == 'i') flags |= std::regex::icase;
-    else return Status::Invalid(std::string("unknown subst flag '") + f + "'");
+    if (f == 'g')
+      s.global = true;
+    else if (f == 'i')
+      flags |= std::regex::icase;
+    else
+      return Status::Invalid(std::string("unknown subst flag '") + f + "'");
   }
   try {
     s.re = std::regex(parts[0], flags);
@@ -68,7 +73,8 @@ Result<Subst> ParseSubst(std::string_view expr) {
 
 int ApplySubst(MsgContext& ctx, const Subst& s) {
   if (!std::regex_search(ctx.buf, s.re)) return -1;
-  auto fl = s.global ? std::regex_constants::format_default : std::regex_constants::format_first_only;
+  auto fl =
+      s.global ? std::regex_constants::format_default : std::regex_constants::format_first_only;
   proxy::SetBuffer(ctx, std::regex_replace(ctx.buf, s.re, s.repl, fl));
   return 1;
 }

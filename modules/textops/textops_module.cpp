@@ -10,8 +10,8 @@ namespace {
 ModuleExports* Create() {
   auto* m = new ModuleExports;
   m->name = "textops";
-  const uint32_t any_sip = kRequestRoute | kFailureRoute | kOnReplyRoute | kBranchRoute |
-                           kErrorRoute | kLocalRoute;
+  const uint32_t any_sip =
+      kRequestRoute | kFailureRoute | kOnReplyRoute | kBranchRoute | kErrorRoute | kLocalRoute;
   FunctionExport search;
   search.name = "search";
   search.args = {ArgSpec{ArgType::kRegex}};

@@ -82,7 +82,8 @@ SockAddr UpstreamDst(MsgContext& req) {
   SockAddr dst = req.rcv.src;
   if (req.rcv.proto == Proto::kUdp)
     if (sip::Message* m = sip::Parsed(req))
-      if (const sip::ViaBody* v = m->FirstVia(); v && !v->has_rport) dst.port = v->port ? v->port : 5060;
+      if (const sip::ViaBody* v = m->FirstVia(); v && !v->has_rport)
+        dst.port = v->port ? v->port : 5060;
   return dst;
 }
 
@@ -124,7 +125,8 @@ void TmCore::Run(const std::atomic<bool>& stop) {
       for (int i = 0; i < 64; ++i) {
         sockaddr_storage from;
         socklen_t fl = sizeof from;
-        ssize_t got = recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &fl);
+        ssize_t got =
+            recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &fl);
         if (got <= 4) break;
         HandleDownstream(std::string(buf.data(), static_cast<size_t>(got)),
                          SockAddr::FromSockaddr(reinterpret_cast<sockaddr*>(&from)));
@@ -391,8 +393,9 @@ void TmCore::RelayUp(Transaction& t, std::string text, int code, bool local) {
   SockAddr dst = UpstreamDst(req);
   const SockAddr* lo = nullptr;
   Status st = core_->Send(req.rcv.proto, dst, text, req.rcv.listener, &lo);
-  if (!st.ok()) LOG_WARN("tm", "reply %d upstream to %s: %s", code, dst.ToString().c_str(),
-                         st.message().c_str());
+  if (!st.ok())
+    LOG_WARN("tm", "reply %d upstream to %s: %s", code, dst.ToString().c_str(),
+             st.message().c_str());
   (local ? stats_.local_replies : stats_.relayed_replies).Inc();
   if (code >= t.uas_code || code >= 200) t.uas_code = code;
   t.uas_reply = text;
@@ -658,8 +661,9 @@ int TmCore::CheckTrans(MsgContext& ctx) {
 void TmCore::SetRoute(MsgContext& ctx, RouteKind k, std::string name) {
   TmExt& e = Ext(ctx);
   auto set = [&](RouteNames& r) {
-    (k == RouteKind::kReply ? r.on_reply : k == RouteKind::kFailure ? r.on_failure : r.on_branch) =
-        name;
+    (k == RouteKind::kReply     ? r.on_reply
+     : k == RouteKind::kFailure ? r.on_failure
+                                : r.on_branch) = name;
   };
   set(e.routes);
   if (e.t) {

@@ -34,7 +34,7 @@ struct TmOptions {
   int fr_inv_timeout_s = 120;  // INVITE after a provisional reply
   int64_t t1_ms = 500;
   int64_t t2_ms = 4000;
-  int wt_timer_s = 5;          // how long a completed transaction is kept
+  int wt_timer_s = 5;  // how long a completed transaction is kept
 };
 
 struct TmStats {

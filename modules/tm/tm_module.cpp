@@ -40,7 +40,9 @@ int RelayFn(State* s, MsgContext& ctx, const CallArgs& a) {
 FunctionExport RouteSetter(State* s, const char* name, TmCore::RouteKind k, uint32_t kind) {
   ArgSpec r{ArgType::kRoute};
   r.route_kind = kind;
-  return {name, {r}, kRequestRoute | kFailureRoute | kBranchRoute | kOnReplyRoute,
+  return {name,
+          {r},
+          kRequestRoute | kFailureRoute | kBranchRoute | kOnReplyRoute,
           [s, k](MsgContext& ctx, const CallArgs& a) {
             s->core->SetRoute(ctx, k, a.Str(0));
             return 1;
@@ -81,22 +83,29 @@ ModuleExports* Create() {
                IntParam("T1_timer", &st->t1), IntParam("T2_timer", &st->t2),
                IntParam("wt_timer", &st->opts.wt_timer_s)};
   const uint32_t req = kRequestRoute | kFailureRoute;
-  e->functions.push_back({"t_relay", {DestArg()}, req,
+  e->functions.push_back({"t_relay",
+                          {DestArg()},
+                          req,
                           [st](MsgContext& c, const CallArgs& a) { return RelayFn(st, c, a); },
                           nullptr});
-  e->functions.push_back({"t_newtran", {}, kRequestRoute,
+  e->functions.push_back({"t_newtran",
+                          {},
+                          kRequestRoute,
                           [st](MsgContext& c, const CallArgs&) { return st->core->NewTran(c); },
                           nullptr});
-  e->functions.push_back(
-      {"t_reply", {ArgSpec{ArgType::kAny}, ArgSpec{ArgType::kStr}}, req,
-       [st](MsgContext& c, const CallArgs& a) {
-         Value v = a.Get(0);
-         auto code = v.AsInt();
-         if (!code || *code < 100 || *code > 699) return -1;
-         return st->core->Reply(c, static_cast<int>(*code), a.Str(1));
-       },
-       nullptr});
-  e->functions.push_back({"t_check_trans", {}, kAllRoutes,
+  e->functions.push_back({"t_reply",
+                          {ArgSpec{ArgType::kAny}, ArgSpec{ArgType::kStr}},
+                          req,
+                          [st](MsgContext& c, const CallArgs& a) {
+                            Value v = a.Get(0);
+                            auto code = v.AsInt();
+                            if (!code || *code < 100 || *code > 699) return -1;
+                            return st->core->Reply(c, static_cast<int>(*code), a.Str(1));
+                          },
+                          nullptr});
+  e->functions.push_back({"t_check_trans",
+                          {},
+                          kAllRoutes,
                           [st](MsgContext& c, const CallArgs&) { return st->core->CheckTrans(c); },
                           nullptr});
   e->functions.push_back(RouteSetter(st, "t_on_reply", TmCore::RouteKind::kReply, kOnReplyRoute));
@@ -107,8 +116,8 @@ ModuleExports* Create() {
   e->procs.push_back({"tm", 1, [st](int, const std::atomic<bool>& stop) { st->core->Run(stop); }});
   e->init = [st](Registrar& reg) { return Init(st, reg); };
   TmStats& ts = st->stats;
-  e->stats = {{"transactions", &ts.transactions},      {"relayed_replies", &ts.relayed_replies},
-              {"local_replies", &ts.local_replies},    {"timeouts", &ts.timeouts},
+  e->stats = {{"transactions", &ts.transactions},       {"relayed_replies", &ts.relayed_replies},
+              {"local_replies", &ts.local_replies},     {"timeouts", &ts.timeouts},
               {"retransmissions", &ts.retransmissions}, {"absorbed", &ts.absorbed}};
   return e;
 }

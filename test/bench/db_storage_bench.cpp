@@ -23,23 +23,38 @@ using namespace sipcapd::db;
 
 namespace {
 
-const std::vector<std::string> kCols = {
-    "date", "micro_ts", "method", "reply_reason", "ruri", "ruri_user", "ruri_domain",
-    "from_user", "from_domain", "from_tag", "to_user", "to_domain", "to_tag", "pid_user",
-    "contact_user", "auth_user", "callid", "callid_aleg", "via_1", "via_1_branch", "cseq",
-    "diversion", "reason", "content_type", "auth", "user_agent", "source_ip", "source_port",
-    "destination_ip", "destination_port", "contact_ip", "contact_port", "originator_ip",
-    "originator_port", "correlation_id", "custom_field1", "custom_field2", "custom_field3",
-    "proto", "family", "rtp_stat", "type", "node", "msg"};
+const std::vector<std::string> kCols = {"date",           "micro_ts",
+                                        "method",         "reply_reason",
+                                        "ruri",           "ruri_user",
+                                        "ruri_domain",    "from_user",
+                                        "from_domain",    "from_tag",
+                                        "to_user",        "to_domain",
+                                        "to_tag",         "pid_user",
+                                        "contact_user",   "auth_user",
+                                        "callid",         "callid_aleg",
+                                        "via_1",          "via_1_branch",
+                                        "cseq",           "diversion",
+                                        "reason",         "content_type",
+                                        "auth",           "user_agent",
+                                        "source_ip",      "source_port",
+                                        "destination_ip", "destination_port",
+                                        "contact_ip",     "contact_port",
+                                        "originator_ip",  "originator_port",
+                                        "correlation_id", "custom_field1",
+                                        "custom_field2",  "custom_field3",
+                                        "proto",          "family",
+                                        "rtp_stat",       "type",
+                                        "node",           "msg"};
 
 Row HomerRow(int i) {
   int64_t t = 1700000000000000LL + int64_t(i) * 100;
   std::string callid = "a84b4c76e66710-" + std::to_string(i / 6) + "@10.0.0.1";
   std::string msg =
-      "INVITE sip:bob@biloxi.example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK"
-      + std::to_string(i) +
+      "INVITE sip:bob@biloxi.example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK" +
+      std::to_string(i) +
       "\r\nMax-Forwards: 70\r\nTo: Bob <sip:bob@biloxi.example.com>\r\nFrom: Alice "
-      "<sip:alice@atlanta.example.com>;tag=1928301774\r\nCall-ID: " + callid +
+      "<sip:alice@atlanta.example.com>;tag=1928301774\r\nCall-ID: " +
+      callid +
       "\r\nCSeq: 314159 INVITE\r\nContact: <sip:alice@10.0.0.1>\r\nUser-Agent: bench/1.0\r\n"
       "Content-Type: application/sdp\r\nContent-Length: 142\r\n\r\nv=0\r\no=alice 2890844526 "
       "2890844526 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 49170 RTP/AVP "
@@ -47,16 +62,50 @@ Row HomerRow(int i) {
   auto S = [](std::string s) { return Value::String(std::move(s)); };
   Row r;
   r.time_us = t;
-  r.values = {Value::DateTime(t), Value::BigInt(t), S("INVITE"), S(""),
-              S("sip:bob@biloxi.example.com"), S("bob"), S("biloxi.example.com"), S("alice"),
-              S("atlanta.example.com"), S("1928301774"), S("bob"), S("biloxi.example.com"),
-              S(""), S(""), S(""), S(""), S(callid), S(""),
+  r.values = {Value::DateTime(t),
+              Value::BigInt(t),
+              S("INVITE"),
+              S(""),
+              S("sip:bob@biloxi.example.com"),
+              S("bob"),
+              S("biloxi.example.com"),
+              S("alice"),
+              S("atlanta.example.com"),
+              S("1928301774"),
+              S("bob"),
+              S("biloxi.example.com"),
+              S(""),
+              S(""),
+              S(""),
+              S(""),
+              S(callid),
+              S(""),
               S("SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK" + std::to_string(i)),
-              S("z9hG4bK" + std::to_string(i)), S("314159 INVITE"), S(""), S(""),
-              S("application/sdp"), S(""), S("bench/1.0"), S("10.0.0.1"), Value::Int(5060),
-              S("10.0.0.2"), Value::Int(5060), S("10.0.0.1"), Value::Int(5060), S(""),
-              Value::Int(0), S(""), S(""), S(""), S(""), Value::Int(17), Value::Int(2), S(""),
-              Value::Int(1), S("homer01:2001"), S(msg)};
+              S("z9hG4bK" + std::to_string(i)),
+              S("314159 INVITE"),
+              S(""),
+              S(""),
+              S("application/sdp"),
+              S(""),
+              S("bench/1.0"),
+              S("10.0.0.1"),
+              Value::Int(5060),
+              S("10.0.0.2"),
+              Value::Int(5060),
+              S("10.0.0.1"),
+              Value::Int(5060),
+              S(""),
+              Value::Int(0),
+              S(""),
+              S(""),
+              S(""),
+              S(""),
+              Value::Int(17),
+              Value::Int(2),
+              S(""),
+              Value::Int(1),
+              S("homer01:2001"),
+              S(msg)};
   return r;
 }
 

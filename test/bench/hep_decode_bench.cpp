@@ -42,9 +42,10 @@ int main(int argc, char** argv) {
       "From: Alice <sip:alice@atlanta.example.com>;tag=1928301774\r\n"
       "Call-ID: a84b4c76e66710@pc33.example.com\r\nCSeq: 314159 INVITE\r\n"
       "Contact: <sip:alice@pc33.atlanta.example.com>\r\nContent-Type: application/sdp\r\n";
-  std::string sdp = "v=0\r\no=alice 2890844526 2890844526 IN IP4 pc33.atlanta.example.com\r\n"
-                    "s=-\r\nc=IN IP4 192.0.2.101\r\nt=0 0\r\nm=audio 49172 RTP/AVP 0\r\n"
-                    "a=rtpmap:0 PCMU/8000\r\n";
+  std::string sdp =
+      "v=0\r\no=alice 2890844526 2890844526 IN IP4 pc33.atlanta.example.com\r\n"
+      "s=-\r\nc=IN IP4 192.0.2.101\r\nt=0 0\r\nm=audio 49172 RTP/AVP 0\r\n"
+      "a=rtpmap:0 PCMU/8000\r\n";
   std::string out;
   // Cut the SIP text so the whole packet is 600 bytes.
   p.payload = sip + "Content-Length: " + std::to_string(sdp.size()) + "\r\n\r\n" + sdp;
@@ -63,12 +64,14 @@ int main(int argc, char** argv) {
     if (!r.ok()) return 1;
     sink += r.value().payload.size();
   }
-  double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+  double ns =
+      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
   double cpu_ns = (c1.tv_sec - c0.tv_sec) * 1e9 + (c1.tv_nsec - c0.tv_nsec);
   // CPU time is the figure on a shared host; wall time includes preemption.
-  std::printf("hep_decode_bench: decode %.1f ns/packet CPU time (%.1f ns wall; %.2f M packets/s "
-              "per core; target <= 100 ns)%s\n", cpu_ns / iters, ns / iters, iters / cpu_ns * 1e3,
-              sink == 0 ? " [sink 0]" : "");
+  std::printf(
+      "hep_decode_bench: decode %.1f ns/packet CPU time (%.1f ns wall; %.2f M packets/s "
+      "per core; target <= 100 ns)%s\n",
+      cpu_ns / iters, ns / iters, iters / cpu_ns * 1e3, sink == 0 ? " [sink 0]" : "");
   return 0;
 }

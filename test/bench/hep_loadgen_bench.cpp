@@ -45,14 +45,16 @@ std::string MakePacket() {
   for (uint16_t t : {kChunkIpProto, kChunkTsSec, kChunkTsUsec, kChunkProtoType, kChunkCaptureId,
                      kChunkCorrelationId, kChunkPayload})
     p.Mark(t);
-  p.payload = "OPTIONS sip:bob@biloxi.example.com SIP/2.0\r\n"
-              "Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds\r\n"
-              "Call-ID: a84b4c76e66710@pc33.example.com\r\nCSeq: 1 OPTIONS\r\n"
-              "Content-Length: 0\r\n\r\n";
+  p.payload =
+      "OPTIONS sip:bob@biloxi.example.com SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds\r\n"
+      "Call-ID: a84b4c76e66710@pc33.example.com\r\nCSeq: 1 OPTIONS\r\n"
+      "Content-Length: 0\r\n\r\n";
   std::string out;
   Encode(p, 3, &out);
   if (out.size() < 600) {
-    p.payload.insert(p.payload.size() - 2, "X-Pad: " + std::string(600 - out.size() - 9, 'p') + "\r\n");
+    p.payload.insert(p.payload.size() - 2,
+                     "X-Pad: " + std::string(600 - out.size() - 9, 'p') + "\r\n");
     Encode(p, 3, &out);
   }
   return out;
@@ -98,8 +100,10 @@ SendResult Send(const SockAddr& to, const std::string& pkt, long rate, double se
     }
     int n = static_cast<int>(std::min<long>(kBatch, count - r.sent));
     int s = sendmmsg(fd, msgs, n, 0);
-    if (s > 0) r.sent += s;
-    else if (errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED) break;
+    if (s > 0)
+      r.sent += s;
+    else if (errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED)
+      break;
   }
   r.secs = std::chrono::duration<double>(Clock::now() - t0).count();
   close(fd);
@@ -114,11 +118,18 @@ int main(int argc, char** argv) {
   double secs = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
-    if (k == "--target") target = argv[i + 1];
-    else if (k == "--rate") rate = std::atol(argv[i + 1]);
-    else if (k == "--secs") secs = std::atof(argv[i + 1]);
-    else if (k == "--count") count = std::atol(argv[i + 1]);
-    else { std::fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+    if (k == "--target")
+      target = argv[i + 1];
+    else if (k == "--rate")
+      rate = std::atol(argv[i + 1]);
+    else if (k == "--secs")
+      secs = std::atof(argv[i + 1]);
+    else if (k == "--count")
+      count = std::atol(argv[i + 1]);
+    else {
+      std::fprintf(stderr, "unknown option %s\n", argv[i]);
+      return 2;
+    }
   }
   if (secs <= 0 || secs > 60) secs = 3;
   if (count <= 0 || count > 100000000) count = 100000000;
@@ -127,7 +138,10 @@ int main(int argc, char** argv) {
   if (!target.empty()) {
     size_t c = target.rfind(':');
     auto ip = IpAddr::Parse(target.substr(0, c));
-    if (c == std::string::npos || !ip) { std::fprintf(stderr, "bad --target\n"); return 2; }
+    if (c == std::string::npos || !ip) {
+      std::fprintf(stderr, "bad --target\n");
+      return 2;
+    }
     if (!(ip->family == AF_INET ? ip->bytes[0] == 127 : ip->ToString() == "::1")) {
       std::fprintf(stderr, "--target must be a loopback address\n");
       return 2;
@@ -152,9 +166,10 @@ int main(int argc, char** argv) {
   std::atomic<bool> stop{false};
   std::vector<std::thread> workers;
   for (int i = 0; i < 2; ++i) workers.emplace_back([&, i] { l.Serve(i, stop); });
-  std::printf("hep_loadgen_bench: hep_udp 2 workers, rcvbuf %d, %zu-byte HEPv3 packets, rate %s, "
-              "%.1f s\n", l.effective_rcvbuf(), pkt.size(),
-              rate > 0 ? std::to_string(rate).c_str() : "max", secs);
+  std::printf(
+      "hep_loadgen_bench: hep_udp 2 workers, rcvbuf %d, %zu-byte HEPv3 packets, rate %s, "
+      "%.1f s\n",
+      l.effective_rcvbuf(), pkt.size(), rate > 0 ? std::to_string(rate).c_str() : "max", secs);
   auto t0 = Clock::now();
   SendResult r = Send(l.local(), pkt, rate, secs, count);
   // Drain: until everything sent is handled or the count stops moving for
@@ -172,12 +187,14 @@ int main(int argc, char** argv) {
   l.Shutdown();
   for (auto& t : workers) t.join();
   long got = handled.load();
-  std::printf("hep_loadgen_bench: sent %ld (%.0f/s), decoded+handed %ld, lost %ld, kernel drops "
-              "%ld, decode errors %ld\n", r.sent, r.sent / r.secs, got, r.sent - got,
-              static_cast<long>(svc.stats().kernel_drops.Get()),
-              static_cast<long>(svc.stats().received.Get() - svc.stats().decoded.Get()));
-  std::printf("hep_loadgen_bench: ingest %.0f packets/s over %.2f s incl. drain (target >= 300000, "
-              "no drops)\n",
-              got / total, total);
+  std::printf(
+      "hep_loadgen_bench: sent %ld (%.0f/s), decoded+handed %ld, lost %ld, kernel drops "
+      "%ld, decode errors %ld\n",
+      r.sent, r.sent / r.secs, got, r.sent - got, static_cast<long>(svc.stats().kernel_drops.Get()),
+      static_cast<long>(svc.stats().received.Get() - svc.stats().decoded.Get()));
+  std::printf(
+      "hep_loadgen_bench: ingest %.0f packets/s over %.2f s incl. drain (target >= 300000, "
+      "no drops)\n",
+      got / total, total);
   return 0;
 }

@@ -25,8 +25,8 @@ bool SameFields(const Packet& a, const Packet& b) {
          a.ip_tos == b.ip_tos && a.mos == b.mos && a.r_factor == b.r_factor &&
          a.geo_location == b.geo_location && a.jitter == b.jitter &&
          a.transaction_type == b.transaction_type && a.payload_json_keys == b.payload_json_keys &&
-         a.tag_values == b.tag_values && a.tag_type == b.tag_type &&
-         a.event_type == b.event_type && a.group_id == b.group_id && a.extra == b.extra;
+         a.tag_values == b.tag_values && a.tag_type == b.tag_type && a.event_type == b.event_type &&
+         a.group_id == b.group_id && a.extra == b.extra;
 }
 
 }  // namespace
@@ -43,8 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Packet& p = r.value();
   std::string v3;
   if (Encode(p, 3, &v3).ok()) {
-    FrameCheck f3 = NextFrame(std::span<const uint8_t>(
-        reinterpret_cast<const uint8_t*>(v3.data()), v3.size()));
+    FrameCheck f3 =
+        NextFrame(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(v3.data()), v3.size()));
     if (f3.state != FrameState::kFrame || f3.length != v3.size()) abort();
     auto again = Decode(v3);
     if (!again.ok()) abort();

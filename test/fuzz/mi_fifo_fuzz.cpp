@@ -27,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     buf.erase(0, r.consumed);
   }
   mi::ParseTextArgs(std::string_view(reinterpret_cast<const char*>(data), size));
-  mi::JsonRpcRequest j = mi::ParseJsonRpc(std::string_view(reinterpret_cast<const char*>(data), size));
+  mi::JsonRpcRequest j =
+      mi::ParseJsonRpc(std::string_view(reinterpret_cast<const char*>(data), size));
   if (j.error_code == 0) {
     MiResult res = MiResult::Ok();
     mi::RenderText(res);

@@ -158,8 +158,10 @@ int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
   std::string line;
   while (std::getline(std::cin, line)) {
-    if (mode == "decode") DecodeLine(line);
-    else EncodeLine(line);
+    if (mode == "decode")
+      DecodeLine(line);
+    else
+      EncodeLine(line);
   }
   return 0;
 }

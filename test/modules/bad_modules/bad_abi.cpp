@@ -8,5 +8,5 @@ namespace {
 sipcapd::ModuleExports* Create() { std::abort(); }
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) const sipcapd::ModuleHeader sipcapd_module = {
-    999, SIPCAPD_BUILD_SIGNATURE, "bad_abi", &Create};
+extern "C" __attribute__((visibility("default")))
+const sipcapd::ModuleHeader sipcapd_module = {999, SIPCAPD_BUILD_SIGNATURE, "bad_abi", &Create};

@@ -5,8 +5,10 @@ namespace {
 sipcapd::ModuleExports* Create() {
   auto* e = new sipcapd::ModuleExports;
   e->name = "dup_func";
-  e->functions = {{"test_ok", {}, sipcapd::kAllRoutes,
-                   [](sipcapd::MsgContext&, const sipcapd::CallArgs&) { return 1; }}};
+  e->functions = {
+      {"test_ok", {}, sipcapd::kAllRoutes, [](sipcapd::MsgContext&, const sipcapd::CallArgs&) {
+         return 1;
+       }}};
   return e;
 }
 }  // namespace

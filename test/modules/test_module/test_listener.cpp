@@ -37,7 +37,8 @@ class TestListener : public Listener {
       if (poll(&p, 1, 100) <= 0) continue;
       sockaddr_storage from;
       socklen_t fl = sizeof from;
-      ssize_t n = recvfrom(fd_, buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &fl);
+      ssize_t n =
+          recvfrom(fd_, buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &fl);
       if (n < 0) continue;
       received_->Inc();
       MsgContext ctx;

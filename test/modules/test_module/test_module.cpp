@@ -1,9 +1,8 @@
 // test_module: registers one of each export kind, so the loader, the
 // compiler and the runtime can be exercised end to end by black-box tests.
 // Not installed; built into build/test/modules.
-#include <unistd.h>
-
 #include <cjson/cJSON.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <mutex>
@@ -58,43 +57,58 @@ ModuleExports* Create() {
   };
 
   e->functions = {
-      {"test_ok", {}, kAllRoutes, [s](MsgContext&, const CallArgs&) {
+      {"test_ok",
+       {},
+       kAllRoutes,
+       [s](MsgContext&, const CallArgs&) {
          s->calls.Inc();
          return 1;
        }},
-      {"test_ret", {{ArgType::kInt}}, kAllRoutes,
+      {"test_ret",
+       {{ArgType::kInt}},
+       kAllRoutes,
        [s](MsgContext&, const CallArgs& a) {
          s->calls.Inc();
          int64_t v = 0;
          return a.GetInt(0, &v) ? static_cast<int>(v) : -1;
        }},
-      {"test_write", {{ArgType::kStr}, {ArgType::kStr}}, kAllRoutes,
+      {"test_write",
+       {{ArgType::kStr}, {ArgType::kStr}},
+       kAllRoutes,
        [s](MsgContext&, const CallArgs& a) {
          s->calls.Inc();
          return AppendFile(s, a.Str(0), a.Str(1));
        }},
-      {"test_set", {{ArgType::kVar}, {ArgType::kStr, true}}, kAllRoutes,
+      {"test_set",
+       {{ArgType::kVar}, {ArgType::kStr, true}},
+       kAllRoutes,
        [s](MsgContext& ctx, const CallArgs& a) {
          s->calls.Inc();
          Value v = a.Has(1) ? Value::Str(a.Str(1)) : Value::Int(s->int_param);
          return a.Var(0)->Set(ctx, v).ok() ? 1 : -1;
        }},
-      {"test_multi_count", {}, kAllRoutes,
+      {"test_multi_count",
+       {},
+       kAllRoutes,
        [s](MsgContext&, const CallArgs&) { return static_cast<int>(s->multi.size()); }},
-      {"test_fixed", {{ArgType::kStr, false, [](const Value& v, std::any& out) -> Status {
-                          if (v.str_value() != "alpha" && v.str_value() != "beta")
-                            return Status::Invalid("expected alpha or beta");
-                          out = v.str_value() == "alpha" ? 1 : 2;
-                          return Status::Ok();
-                        },
-                        true}},
+      {"test_fixed",
+       {{ArgType::kStr, false,
+         [](const Value& v, std::any& out) -> Status {
+           if (v.str_value() != "alpha" && v.str_value() != "beta")
+             return Status::Invalid("expected alpha or beta");
+           out = v.str_value() == "alpha" ? 1 : 2;
+           return Status::Ok();
+         },
+         true}},
        kAllRoutes,
        [](MsgContext&, const CallArgs& a) {
          const int* v = a.FixedAs<int>(0);
          return v ? *v : -1;
        }},
       {"test_reply_only", {}, kOnReplyRoute, [](MsgContext&, const CallArgs&) { return 1; }},
-      {"test_async", {{ArgType::kInt}}, kRequestRoute | kTimerRoute | kStartupRoute,
+      {"test_async",
+       {{ArgType::kInt}},
+       kRequestRoute | kTimerRoute | kStartupRoute,
        [](MsgContext&, const CallArgs& a) {
          int64_t v = 0;
          a.GetInt(0, &v);
@@ -137,11 +151,13 @@ ModuleExports* Create() {
               cJSON* o = cJSON_CreateObject();
               cJSON_AddNumberToObject(o, "calls", static_cast<double>(s->calls.Get()));
               cJSON* arr = cJSON_AddArrayToObject(o, "params");
-              for (const auto& v : p.positional) cJSON_AddItemToArray(arr, cJSON_CreateString(v.c_str()));
+              for (const auto& v : p.positional)
+                cJSON_AddItemToArray(arr, cJSON_CreateString(v.c_str()));
               return MiResult::Ok(JsonPtr(o));
             }}};
 
-  e->stats = {{"calls", &s->calls}, {"worker_inits", &s->worker_inits, kStatNoReset},
+  e->stats = {{"calls", &s->calls},
+              {"worker_inits", &s->worker_inits, kStatNoReset},
               {"received", &s->received}};
 
   e->transports = {{"test_udp", 0, [s](const ListenSpec& spec, Registrar& reg) {

@@ -78,7 +78,8 @@ TEST_F(LoaderTest, MissingModuleIsAnError) {
 TEST_F(LoaderTest, AbiMismatchReportsBothValues) {
   auto m = loader_.Load("bad_abi.so");
   ASSERT_FALSE(m.ok());
-  EXPECT_NE(m.status().message().find("ABI version 999"), std::string::npos) << m.status().message();
+  EXPECT_NE(m.status().message().find("ABI version 999"), std::string::npos)
+      << m.status().message();
   EXPECT_NE(m.status().message().find("needs " + std::to_string(kAbiVersion)), std::string::npos);
 }
 
@@ -150,8 +151,10 @@ TEST(RegistryTest, FrozenRejectsRegistration) {
 
 TEST(RegistryTest, MandatoryAfterOptionalRejected) {
   Registry r;
-  FunctionExport f{"x", {{ArgType::kInt, true}, {ArgType::kInt}}, kAllRoutes,
-                   [](MsgContext&, const CallArgs&) { return 1; }};
+  FunctionExport f{
+      "x", {{ArgType::kInt, true}, {ArgType::kInt}}, kAllRoutes, [](MsgContext&, const CallArgs&) {
+        return 1;
+      }};
   EXPECT_FALSE(r.AddFunction("core", f).ok());
 }
 

@@ -11,7 +11,8 @@ namespace {
 
 std::string DataDir() {
   const char* src = std::getenv("SIPCAPD_SOURCE_DIR");
-  std::string base = src ? src : std::string(__FILE__).substr(0, std::string(__FILE__).find("/test/unit/"));
+  std::string base =
+      src ? src : std::string(__FILE__).substr(0, std::string(__FILE__).find("/test/unit/"));
   return base + "/test/data/cfg/";
 }
 
@@ -44,7 +45,8 @@ startup_route { exit; }
 error_route { exit; }
 timer_route[t, 60] { exit; }
 event_route[E_X, sync] { exit; }
-)cfg", "a.cfg");
+)cfg",
+                       "a.cfg");
   ASSERT_TRUE(r.ok()) << r.status().message();
   const auto& it = r->items;
   ASSERT_EQ(it.size(), 21u);
@@ -91,12 +93,13 @@ TEST(Parser, StatementsAndPrecedence) {
   return(-1); return; return 3;
   async(h("a", 1), resume);
   route(other); drop; exit;
-})cfg", "p.cfg");
+})cfg",
+                       "p.cfg");
   ASSERT_TRUE(r.ok()) << r.status().message();
   const auto& body = std::get<RouteBlock>(r->items[0]).body;
   ASSERT_EQ(body.size(), 12u);
   const Expr& cond = *body[0]->cond;
-  EXPECT_EQ(cond.op, "||");                 // || binds loosest
+  EXPECT_EQ(cond.op, "||");  // || binds loosest
   EXPECT_EQ(cond.args[1]->op, "&&");
   EXPECT_EQ(cond.args[1]->args[1]->op, "!");
   const Expr& eq = *body[0]->else_body[0]->cond;
@@ -117,12 +120,14 @@ TEST(Parser, StatementsAndPrecedence) {
 
 TEST(Parser, SyntaxErrorsHavePositions) {
   EXPECT_EQ(ParseErr("route {\n  f()\n  g();\n}"), "bad.cfg:3:3: expected ';' before 'g'");
-  EXPECT_EQ(ParseErr("route {\n  if $var(x) f();\n}"), "bad.cfg:2:6: expected '(' before '$var(x)'");
+  EXPECT_EQ(ParseErr("route {\n  if $var(x) f();\n}"),
+            "bad.cfg:2:6: expected '(' before '$var(x)'");
   EXPECT_EQ(ParseErr("route { f(); "), "bad.cfg:1:14: missing '}'");
   EXPECT_EQ(ParseErr("modparam(\"a\", \"b\", c)"),
             "bad.cfg:1:20: modparam value must be a number or a quoted string before 'c'");
   EXPECT_EQ(ParseErr("loadmodule x"), "bad.cfg:1:12: loadmodule expects a quoted module path");
-  EXPECT_EQ(ParseErr("foo bar"), "bad.cfg:1:1: unknown statement 'foo' at top level (expected 'name = value')");
+  EXPECT_EQ(ParseErr("foo bar"),
+            "bad.cfg:1:1: unknown statement 'foo' at top level (expected 'name = value')");
   EXPECT_EQ(ParseErr("timer_route[t] { }"), "bad.cfg:1:14: expected ',' before ']'");
   EXPECT_EQ(ParseErr("route { $var(x) ! 3; }"),
             "bad.cfg:1:17: expected an assignment operator (= := += -=) before '!'");
@@ -133,7 +138,8 @@ TEST(Parser, SyntaxErrorsHavePositions) {
 }
 
 TEST(Parser, DeepNestingIsAnErrorNotACrash) {
-  std::string deep = "route { $var(x) = " + std::string(5000, '(') + "1" + std::string(5000, ')') + "; }";
+  std::string deep =
+      "route { $var(x) = " + std::string(5000, '(') + "1" + std::string(5000, ')') + "; }";
   EXPECT_NE(ParseErr(deep).find("nested too deep"), std::string::npos);
   std::string blocks = "route { " + std::string(5000, '{') + std::string(5000, '}') + " }";
   EXPECT_NE(ParseErr(blocks).find("nested too deep"), std::string::npos);

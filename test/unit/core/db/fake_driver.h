@@ -22,7 +22,7 @@ class FakeDriver : public Driver {
   std::atomic<int> connects{0};
   std::atomic<int> inserts{0};
   std::mutex mu;
-  std::set<std::string> tables;       // empty: every table exists
+  std::set<std::string> tables;                    // empty: every table exists
   std::map<std::string, std::vector<Row>> stored;  // table -> rows
 
   size_t StoredCount() {
@@ -74,8 +74,7 @@ class FakeConnection : public Connection {
   FakeDriver* d_;
 };
 
-inline Result<std::unique_ptr<Connection>> FakeDriver::Connect(const Url&,
-                                                               const ConnectOptions&) {
+inline Result<std::unique_ptr<Connection>> FakeDriver::Connect(const Url&, const ConnectOptions&) {
   ++connects;
   if (!up) return Status::Unavailable("fake: connection refused");
   return std::unique_ptr<Connection>(new FakeConnection(this));

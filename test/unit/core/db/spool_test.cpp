@@ -22,9 +22,10 @@ std::vector<Row> SomeRows(int n, int base) {
   for (int i = 0; i < n; ++i) {
     Row r;
     r.time_us = 1700000000000000 + base + i;
-    r.values = {Value::Int(base + i), Value::String(std::string("v'\\\0x", 5)),
-                Value::Null(), Value::Double(1.5), Value::Blob(std::string(300, '\xff')),
-                Value::DateTime(r.time_us), Value::BigInt(-5)};
+    r.values = {
+        Value::Int(base + i), Value::String(std::string("v'\\\0x", 5)), Value::Null(),
+        Value::Double(1.5),   Value::Blob(std::string(300, '\xff')),    Value::DateTime(r.time_us),
+        Value::BigInt(-5)};
     rows.push_back(std::move(r));
   }
   return rows;
@@ -154,9 +155,7 @@ TEST(Spool, CorruptChecksumIsCut) {
   EXPECT_EQ(s.truncated_bytes(), kSpoolHeaderSize + 6u);
 }
 
-TEST(Crc32c, KnownVector) {
-  EXPECT_EQ(Crc32c("123456789", 9), 0xE3069283u);
-}
+TEST(Crc32c, KnownVector) { EXPECT_EQ(Crc32c("123456789", 9), 0xE3069283u); }
 
 }  // namespace
 }  // namespace sipcapd::db

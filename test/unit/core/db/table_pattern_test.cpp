@@ -44,7 +44,7 @@ TEST(TablePattern, LocalTimeAcrossDst) {
   tzset();
   auto p = TablePattern::Parse("t_%Y%m%d_%H", true);
   ASSERT_TRUE(p.ok());
-  int64_t switch_utc = 1698541200;  // 2023-10-29 01:00:00 UTC
+  int64_t switch_utc = 1698541200;                            // 2023-10-29 01:00:00 UTC
   EXPECT_EQ(p->Expand(Us(switch_utc - 1)), "t_20231029_02");  // 02:59:59 CEST
   EXPECT_EQ(p->Expand(Us(switch_utc)), "t_20231029_02");      // 02:00:00 CET
   EXPECT_EQ(p->Expand(Us(switch_utc + 3600)), "t_20231029_03");
@@ -65,8 +65,8 @@ TEST(TablePattern, LocalTimeAcrossDst) {
 }
 
 TEST(TablePattern, RejectsUnsafe) {
-  for (const char* bad : {"sip-capture", "t_%Y-%m-%d", "t_%c", "t_%", "t_%x", "t;drop",
-                          "t %Y", "", "t_%F"}) {
+  for (const char* bad :
+       {"sip-capture", "t_%Y-%m-%d", "t_%c", "t_%", "t_%x", "t;drop", "t %Y", "", "t_%F"}) {
     auto p = TablePattern::Parse(bad);
     EXPECT_FALSE(p.ok()) << bad;
   }

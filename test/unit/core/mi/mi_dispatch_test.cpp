@@ -1,8 +1,7 @@
 #include "core/mi/mi_dispatch.h"
 
-#include <gtest/gtest.h>
-
 #include <cjson/cJSON.h>
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <stdexcept>
@@ -31,13 +30,16 @@ class MiDispatchTest : public ::testing::Test {
     gauge_->Set(5);
     MiExport echo{"echo", "echoes its args", [](const MiParams& p) {
                     JsonPtr body(cJSON_CreateObject());
-                    for (const auto& v : p.positional) cJSON_AddStringToObject(body.get(), "arg", v.c_str());
-                    for (const auto& [k, v] : p.named) cJSON_AddStringToObject(body.get(), k.c_str(), v.c_str());
+                    for (const auto& v : p.positional)
+                      cJSON_AddStringToObject(body.get(), "arg", v.c_str());
+                    for (const auto& [k, v] : p.named)
+                      cJSON_AddStringToObject(body.get(), k.c_str(), v.c_str());
                     return MiResult::Ok(std::move(body));
                   }};
     ASSERT_TRUE(registry_.AddMi("test", echo).ok());
     ASSERT_TRUE(registry_
-                    .AddMi("test", {"boom", "throws", [](const MiParams&) -> MiResult {
+                    .AddMi("test", {"boom", "throws",
+                                    [](const MiParams&) -> MiResult {
                                       throw std::runtime_error("kaboom");
                                     }})
                     .ok());
@@ -71,15 +73,13 @@ TEST_F(MiDispatchTest, UnknownCommand) {
 }
 
 TEST_F(MiDispatchTest, ParseErrorInArgs) {
-  EXPECT_EQ(dispatcher_.HandleText("echo", "\"open\n"),
-            "400 Parse error in command 'echo'\n\n");
+  EXPECT_EQ(dispatcher_.HandleText("echo", "\"open\n"), "400 Parse error in command 'echo'\n\n");
 }
 
 TEST_F(MiDispatchTest, ThrowingHandlerIsContained) {
   EXPECT_EQ(dispatcher_.HandleText("boom", ""), "500 command 'boom' failed\n\n");
-  EXPECT_EQ(Json("boom"),
-            R"({"jsonrpc":"2.0","error":{"code":-32000,"message":"Server error",)"
-            R"("data":"Command handler returned null"},"id":1})");
+  EXPECT_EQ(Json("boom"), R"({"jsonrpc":"2.0","error":{"code":-32000,"message":"Server error",)"
+                          R"("data":"Command handler returned null"},"id":1})");
 }
 
 TEST_F(MiDispatchTest, ArgsReachTheHandler) {
@@ -117,8 +117,9 @@ TEST_F(MiDispatchTest, WhichListsEveryCommand) {
 }
 
 TEST_F(MiDispatchTest, Ps) {
-  EXPECT_EQ(dispatcher_.HandleText("ps", ""),
-            "200 OK\nProcess::  ID=0 PID=100 Type=main\nProcess::  ID=1 PID=101 Type=udp receiver\n\n");
+  EXPECT_EQ(
+      dispatcher_.HandleText("ps", ""),
+      "200 OK\nProcess::  ID=0 PID=100 Type=main\nProcess::  ID=1 PID=101 Type=udp receiver\n\n");
   EXPECT_EQ(Json("ps"), R"({"jsonrpc":"2.0","result":{"Process":[{"ID":0,"PID":100,"Type":"main"},)"
                         R"({"ID":1,"PID":101,"Type":"udp receiver"}]},"id":1})");
 }
@@ -132,8 +133,7 @@ TEST_F(MiDispatchTest, GetStatistics) {
   EXPECT_EQ(dispatcher_.HandleText("get_statistics", "core:rcv_requests\n"),
             "200 OK\ncore:rcv_requests:: 7\n\n");
   EXPECT_EQ(dispatcher_.HandleText("get_statistics", "nosuch\n"), "404 Statistics Not Found\n\n");
-  EXPECT_EQ(dispatcher_.HandleText("get_statistics", ""),
-            "400 Too few or too many arguments\n\n");
+  EXPECT_EQ(dispatcher_.HandleText("get_statistics", ""), "400 Too few or too many arguments\n\n");
   EXPECT_EQ(Json("get_statistics", R"([["core:rcv_requests","sipcapture:"]])"),
             R"({"jsonrpc":"2.0","result":{"core:rcv_requests":7,"sipcapture:captured":0},"id":1})");
   EXPECT_EQ(Json("get_statistics", R"({"statistics":["core:rcv_requests"]})"),
@@ -151,7 +151,8 @@ TEST_F(MiDispatchTest, ResetStatisticsKeepsGauges) {
   EXPECT_EQ(Json("reset_statistics", R"(["rcv_requests"])"),
             R"({"jsonrpc":"2.0","result":"OK","id":1})");
   EXPECT_EQ(rcv_->Get(), 0);
-  EXPECT_EQ(dispatcher_.HandleText("reset_statistics", ""), "400 Too few or too many arguments\n\n");
+  EXPECT_EQ(dispatcher_.HandleText("reset_statistics", ""),
+            "400 Too few or too many arguments\n\n");
 }
 
 TEST_F(MiDispatchTest, LogLevelGetAndSet) {

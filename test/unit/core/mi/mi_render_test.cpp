@@ -1,8 +1,7 @@
 #include "core/mi/mi_render.h"
 
-#include <gtest/gtest.h>
-
 #include <cjson/cJSON.h>
+#include <gtest/gtest.h>
 
 namespace sipcapd::mi {
 namespace {

@@ -1,8 +1,7 @@
 #include "core/mi/mi_request.h"
 
-#include <gtest/gtest.h>
-
 #include <cjson/cJSON.h>
+#include <gtest/gtest.h>
 
 #include <string>
 
@@ -59,7 +58,8 @@ TEST(FifoFrame, QuotedValueSpansLinesButAnEmptyLineEndsTheRequest) {
   ASSERT_EQ(r.state, FrameState::kComplete);
   EXPECT_EQ(r.frame.body, "\"never closed\n");
   EXPECT_FALSE(ParseTextArgs(r.frame.body).ok());
-  EXPECT_EQ(NextFifoRequest(std::string_view(open_quote).substr(r.consumed)).frame.command, "which");
+  EXPECT_EQ(NextFifoRequest(std::string_view(open_quote).substr(r.consumed)).frame.command,
+            "which");
 }
 
 TEST(FifoFrame, JsonRequest) {
@@ -91,8 +91,7 @@ TEST(FifoFrame, GarbageLineIsDroppedUpToTheNewline) {
   ASSERT_EQ(r.state, FrameState::kMalformed);
   EXPECT_EQ(r.consumed, std::string("garbage here\n").size());
   EXPECT_FALSE(r.header_ok);
-  EXPECT_EQ(NextFifoRequest(std::string_view(buf).substr(r.consumed)).state,
-            FrameState::kComplete);
+  EXPECT_EQ(NextFifoRequest(std::string_view(buf).substr(r.consumed)).state, FrameState::kComplete);
 }
 
 TEST(FifoFrame, BadReplyNamesAreRejected) {
@@ -171,7 +170,8 @@ TEST(JsonRpc, PositionalNestedAndNamed) {
   EXPECT_EQ(r.params.positional[1], "tm:");
   EXPECT_EQ(r.params.positional[2], "3");
 
-  r = ParseJsonRpc(R"({"jsonrpc":"2.0","method":"m","id":7,"params":{"statistics":["a","b"],"x":1.5}})");
+  r = ParseJsonRpc(
+      R"({"jsonrpc":"2.0","method":"m","id":7,"params":{"statistics":["a","b"],"x":1.5}})");
   ASSERT_EQ(r.error_code, 0);
   ASSERT_EQ(r.params.named.size(), 3u);
   EXPECT_EQ(r.params.named[1].second, "b");
@@ -190,8 +190,7 @@ TEST(JsonRpc, Errors) {
   EXPECT_EQ(ParseJsonRpc("[1,2]").error_code, kJsonInvalidRequest);
   EXPECT_EQ(ParseJsonRpc(R"({"jsonrpc":"1.0","method":"x","id":1})").error_code,
             kJsonInvalidRequest);
-  EXPECT_EQ(ParseJsonRpc(R"({"jsonrpc":"2.0","method":5,"id":1})").error_code,
-            kJsonInvalidRequest);
+  EXPECT_EQ(ParseJsonRpc(R"({"jsonrpc":"2.0","method":5,"id":1})").error_code, kJsonInvalidRequest);
   EXPECT_EQ(ParseJsonRpc(R"({"jsonrpc":"2.0","method":"x","id":{}})").error_code,
             kJsonInvalidRequest);
   EXPECT_EQ(ParseJsonRpc(R"({"jsonrpc":"2.0","method":"x","id":1,"params":[{"a":1}]})").error_code,

@@ -1,9 +1,9 @@
 // SIP stream framing by Content-Length.
+#include "core/net/sip_framing.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
-
-#include "core/net/sip_framing.h"
 
 namespace sipcapd::net {
 namespace {
@@ -43,7 +43,8 @@ TEST(SipFraming, Errors) {
   EXPECT_EQ(FrameSip("GET / HTTP/1.1\r\n").kind, K::kError);
   EXPECT_EQ(FrameSip("SIP/2.0 200 OK\r\nContent-Length: x1\r\n\r\n").kind, K::kError);
   EXPECT_EQ(FrameSip("SIP/2.0 200 OK\r\nContent-Length: 1\r\nl: 2\r\n\r\nab").kind, K::kError);
-  EXPECT_EQ(FrameSip("SIP/2.0 200 OK\r\nContent-Length: 999999\r\n\r\n", 16384, 1000).kind, K::kError);
+  EXPECT_EQ(FrameSip("SIP/2.0 200 OK\r\nContent-Length: 999999\r\n\r\n", 16384, 1000).kind,
+            K::kError);
   std::string longhdr = "SIP/2.0 200 OK\r\nX: " + std::string(20000, 'a');
   EXPECT_EQ(FrameSip(longhdr).kind, K::kError);
   EXPECT_EQ(FrameSip(std::string(2000, 'z')).kind, K::kError);  // no line end, no SIP

@@ -1,9 +1,10 @@
 // forward() and stateless reply routing through fake senders.
+#include "core/proxy/forward.h"
+
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "core/proxy/forward.h"
 #include "core/proxy/via.h"
 #include "core/sip/message.h"
 
@@ -14,7 +15,8 @@ SockAddr Addr(const char* ip, uint16_t port) { return SockAddr{*IpAddr::Parse(ip
 
 class FakeSender : public Sender {
  public:
-  FakeSender(Proto p, SockAddr local, std::string name) : p_(p), local_(local), name_(std::move(name)) {}
+  FakeSender(Proto p, SockAddr local, std::string name)
+      : p_(p), local_(local), name_(std::move(name)) {}
   Proto proto() const override { return p_; }
   const SockAddr& local() const override { return local_; }
   const std::string& name() const override { return name_; }
@@ -36,7 +38,9 @@ class FakeSender : public Sender {
 
 class FakeScript : public ScriptRunner {
  public:
-  bool HasRoute(uint32_t t, std::string_view) const override { return t == kOnReplyRoute && has_reply_route; }
+  bool HasRoute(uint32_t t, std::string_view) const override {
+    return t == kOnReplyRoute && has_reply_route;
+  }
   Outcome RunRoute(uint32_t t, std::string_view, MsgContext& ctx) override {
     ran.push_back(t);
     if (on_request && t == kRequestRoute) on_request(ctx);
@@ -156,9 +160,9 @@ TEST_F(Fixture, ReplyRoutedBackByVia) {
 
 TEST_F(Fixture, ReplyNotOursDropped) {
   FakeScript script;
-  MsgContext r = Ctx(
-      "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.9.9.9:5060;branch=z9hG4bKx\r\n"
-      "Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKy\r\nContent-Length: 0\r\n\r\n");
+  MsgContext r =
+      Ctx("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.9.9.9:5060;branch=z9hG4bKx\r\n"
+          "Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKy\r\nContent-Length: 0\r\n\r\n");
   EXPECT_EQ(ProcessSip(core, script, r), ProcessResult::kReplyDropped);
   EXPECT_TRUE(udp.sent.empty());
   EXPECT_EQ(core.stats().drop_replies.Get(), 1);
@@ -182,9 +186,9 @@ TEST_F(Fixture, BadMessagesCountedAndRequestsRunRoute) {
 }
 
 TEST_F(Fixture, SendReplyUsesSourceAndViaPort) {
-  MsgContext ctx = Ctx(
-      "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bKq\r\n"
-      "Content-Length: 0\r\n\r\n");
+  MsgContext ctx =
+      Ctx("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bKq\r\n"
+          "Content-Length: 0\r\n\r\n");
   ASSERT_TRUE(core.SendReply(ctx, "SIP/2.0 200 OK\r\n\r\n").ok());
   EXPECT_EQ(udp.sent.back().dst, Addr("192.0.2.1", 5099));  // no rport: Via port
   MsgContext t = Ctx(kReq, Proto::kTcp);

@@ -1,9 +1,10 @@
 // Via building / stamping / removal and stateless replies.
+#include "core/proxy/via.h"
+
 #include <gtest/gtest.h>
 
 #include "core/proxy/msg_edit.h"
 #include "core/proxy/reply.h"
-#include "core/proxy/via.h"
 
 namespace sipcapd::proxy {
 namespace {
@@ -25,7 +26,8 @@ SockAddr Addr(const char* ip, uint16_t port) { return SockAddr{*IpAddr::Parse(ip
 TEST(Via, StampAddsReceivedAndRport) {
   auto r = StampTopVia(kInvite, Addr("192.0.2.7", 40000), false);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_NE(r->find("Via: SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bK776asdhds;received=192.0.2.7;rport=40000\r\n"),
+  EXPECT_NE(r->find("Via: SIP/2.0/UDP "
+                    "10.0.0.1:5062;branch=z9hG4bK776asdhds;received=192.0.2.7;rport=40000\r\n"),
             std::string::npos)
       << *r;
 }
@@ -47,7 +49,8 @@ TEST(Via, StampWithoutParams) {
   m.replace(m.find(";branch=z9hG4bK776asdhds;rport"), 30, "");
   auto r = StampTopVia(m, Addr("192.0.2.7", 1), false);
   ASSERT_TRUE(r.ok());
-  EXPECT_NE(r->find("Via: SIP/2.0/UDP 10.0.0.1:5062;received=192.0.2.7\r\n"), std::string::npos) << *r;
+  EXPECT_NE(r->find("Via: SIP/2.0/UDP 10.0.0.1:5062;received=192.0.2.7\r\n"), std::string::npos)
+      << *r;
 }
 
 TEST(Via, InsertAndRemoveRoundTrip) {
@@ -64,11 +67,13 @@ TEST(Via, InsertAndRemoveRoundTrip) {
 TEST(Via, RemoveFirstOfSeveralInOneLine) {
   std::string m =
       "SIP/2.0 200 OK\r\n"
-      "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsc1, SIP/2.0/TCP [2001:db8::1]:5070;branch=z9hG4bKx;received=2001:db8::2;rport=6000\r\n"
+      "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsc1, SIP/2.0/TCP "
+      "[2001:db8::1]:5070;branch=z9hG4bKx;received=2001:db8::2;rport=6000\r\n"
       "Call-ID: x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
   auto r = RemoveTopVia(m);
   ASSERT_TRUE(r.ok());
-  EXPECT_NE(r->find("Via: SIP/2.0/TCP [2001:db8::1]:5070;branch=z9hG4bKx"), std::string::npos) << *r;
+  EXPECT_NE(r->find("Via: SIP/2.0/TCP [2001:db8::1]:5070;branch=z9hG4bKx"), std::string::npos)
+      << *r;
   EXPECT_EQ(r->find("z9hG4bKsc1"), std::string::npos);
   auto msg = sip::Message::Parse(*r);
   ASSERT_NE(msg->FirstVia(), nullptr);
@@ -81,7 +86,8 @@ TEST(Via, RemoveFirstOfSeveralInOneLine) {
 
 TEST(Via, TargetDefaultsPort) {
   auto msg = sip::Message::Parse(
-      "SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS example.com;branch=z9hG4bKa\r\nContent-Length: 0\r\n\r\n");
+      "SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS example.com;branch=z9hG4bKa\r\nContent-Length: "
+      "0\r\n\r\n");
   auto t = TargetOfVia(*msg->FirstVia());
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->host, "example.com");
@@ -139,7 +145,8 @@ TEST(MsgEdit, AppendAndRemoveHeaders) {
   ctx.buf = kInvite;
   ASSERT_TRUE(AppendHeader(ctx, "X-Foo: 1").ok());
   ASSERT_TRUE(AppendHeader(ctx, "X-Foo: 2\r\n").ok());
-  EXPECT_NE(ctx.buf.find("Content-Length: 4\r\nX-Foo: 1\r\nX-Foo: 2\r\n\r\nbody"), std::string::npos);
+  EXPECT_NE(ctx.buf.find("Content-Length: 4\r\nX-Foo: 1\r\nX-Foo: 2\r\n\r\nbody"),
+            std::string::npos);
   EXPECT_EQ(RemoveHeaders(ctx, "x-foo"), 2);
   EXPECT_EQ(ctx.buf, kInvite);
   EXPECT_EQ(RemoveHeaders(ctx, "X-None"), 0);

@@ -36,8 +36,10 @@ TEST(CompileErrors, ArgumentTypes) {
   EXPECT_EQ(Err("route { const_int($var(x)); }"),
             "t.cfg:1:19: argument 1 of 'const_int' must be a constant");
   EXPECT_EQ(Err("route { const_int(5000); }"), "t.cfg:1:19: argument 1 of 'const_int' too big");
-  EXPECT_EQ(Err("route { setflag(64); }"), "t.cfg:1:17: argument 1 of 'setflag' flag must be 0..63");
-  EXPECT_NE(Err("route { rematch(\"(\", \"x\"); }").find("t.cfg:1:17: argument 1 of 'rematch' is a bad regular expression"),
+  EXPECT_EQ(Err("route { setflag(64); }"),
+            "t.cfg:1:17: argument 1 of 'setflag' flag must be 0..63");
+  EXPECT_NE(Err("route { rematch(\"(\", \"x\"); }")
+                .find("t.cfg:1:17: argument 1 of 'rematch' is a bad regular expression"),
             std::string::npos);
 }
 
@@ -53,7 +55,8 @@ TEST(CompileErrors, RouteMask) {
       << err;
   // a sub-route reached from both: error names the request route
   EXPECT_EQ(Err("route { route(r); }\nonreply_route { route(r); }\nroute[r] {\n reply_only(); }"),
-            "t.cfg:4:2: function 'reply_only' cannot be used in request_route (route[r] is reached from it)");
+            "t.cfg:4:2: function 'reply_only' cannot be used in request_route (route[r] is reached "
+            "from it)");
 }
 
 TEST(CompileErrors, UnknownRoutesAndPvs) {

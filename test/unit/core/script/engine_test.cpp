@@ -53,7 +53,8 @@ TEST_F(EngineTest, TruthRules) {
     $var(i) = 0;
     if ($var(i)) rec("h");
   })cfg");
-  EXPECT_EQ(st_->calls, (std::vector<std::string>{"ret(1)", "a", "ret(-1)", "c", "ret(-2)", "d", "g"}));
+  EXPECT_EQ(st_->calls,
+            (std::vector<std::string>{"ret(1)", "a", "ret(-1)", "c", "ret(-2)", "d", "g"}));
 }
 
 TEST_F(EngineTest, ZeroStopsScriptInsideExpression) {
@@ -267,7 +268,8 @@ TEST_F(EngineSemanticsTest, ReceiveSipDispatchesRepliesAndTimers) {
   std::string err;
   eng_ = Build(R"cfg(route { rec("req"); } onreply_route { rec("reply"); }
     timer_route[tick, 5] { rec("t"); } event_route[E_CORE_THRESHOLD] { rec("e"); }
-    event_route[E_X, async] { rec("e2"); })cfg", *reg_, &err);
+    event_route[E_X, async] { rec("e2"); })cfg",
+               *reg_, &err);
   ASSERT_NE(eng_, nullptr) << err;
   ctx_.buf = "SIP/2.0 200 OK\r\n\r\n";
   eng_->ReceiveSip(ctx_);

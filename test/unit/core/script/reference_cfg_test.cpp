@@ -30,10 +30,12 @@ std::unique_ptr<Registry> StubRegistry(Stubs* s) {
   ArgSpec any;
   any.type = ArgType::kAny;
   any.optional = true;
-  for (const char* f : {"hep_get", "hep_set", "hep_del", "hep_relay", "hep_resume_sip",
-                        "sip_capture", "report_capture", "sip_trace", "has_totag", "is_method",
-                        "rest_get", "is_present_hf"}) {
-    FunctionExport fe{f, {any, any, any, any}, kAllRoutes,
+  for (const char* f :
+       {"hep_get", "hep_set", "hep_del", "hep_relay", "hep_resume_sip", "sip_capture",
+        "report_capture", "sip_trace", "has_totag", "is_method", "rest_get", "is_present_hf"}) {
+    FunctionExport fe{f,
+                      {any, any, any, any},
+                      kAllRoutes,
                       [s, name = std::string(f)](MsgContext&, const CallArgs& a) {
                         std::string c = name;
                         for (size_t i = 0; i < a.size(); ++i) c += " " + a.Get(i).AsString();
@@ -48,7 +50,8 @@ std::unique_ptr<Registry> StubRegistry(Stubs* s) {
       };
     EXPECT_TRUE(reg->AddFunction("stub", fe).ok()) << f;
   }
-  for (const char* p : {"hep_net", "HEPVERSION", "json", "du", "rm", "si", "rd", "rU", "dU", "hdr"}) {
+  for (const char* p :
+       {"hep_net", "HEPVERSION", "json", "du", "rm", "si", "rd", "rU", "dU", "hdr"}) {
     PvExport pv;
     pv.name = p;
     pv.name_mode = PvExport::NameMode::kOptional;
@@ -66,7 +69,8 @@ std::unique_ptr<Registry> StubRegistry(Stubs* s) {
 TEST(ReferenceCfg, AllCompile) {
   Stubs s;
   auto reg = StubRegistry(&s);
-  for (const char* f : {"tracing-node.cfg", "capture-node.cfg", "hep-switch.cfg", "include-main.cfg"}) {
+  for (const char* f :
+       {"tracing-node.cfg", "capture-node.cfg", "hep-switch.cfg", "include-main.cfg"}) {
     auto script = cfg::ParseFile(DataDir() + f);
     ASSERT_TRUE(script.ok()) << script.status().message();
     auto eng = Engine::Compile(*script, *reg);

@@ -31,26 +31,40 @@ inline std::unique_ptr<Registry> MakeRegistry(std::shared_ptr<FakeState> st) {
   ArgSpec var;
   var.type = ArgType::kVar;
   // ret(n): returns n
-  (void)reg->AddFunction("test", {"ret", {in}, kAllRoutes, [st](MsgContext&, const CallArgs& a) {
-                                   int64_t n = 0;
-                                   a.GetInt(0, &n);
-                                   st->calls.push_back("ret(" + std::to_string(n) + ")");
-                                   return static_cast<int>(n);
-                                 }, nullptr});
+  (void)reg->AddFunction("test", {"ret",
+                                  {in},
+                                  kAllRoutes,
+                                  [st](MsgContext&, const CallArgs& a) {
+                                    int64_t n = 0;
+                                    a.GetInt(0, &n);
+                                    st->calls.push_back("ret(" + std::to_string(n) + ")");
+                                    return static_cast<int>(n);
+                                  },
+                                  nullptr});
   // rec(s[, s2]): records the formatted strings, returns 1
-  (void)reg->AddFunction("test", {"rec", {str, ostr}, kAllRoutes, [st](MsgContext&, const CallArgs& a) {
-                                   std::string s = a.Str(0);
-                                   if (a.Has(1)) s += "|" + a.Str(1);
-                                   st->calls.push_back(s);
-                                   return 1;
-                                 }, nullptr});
+  (void)reg->AddFunction("test", {"rec",
+                                  {str, ostr},
+                                  kAllRoutes,
+                                  [st](MsgContext&, const CallArgs& a) {
+                                    std::string s = a.Str(0);
+                                    if (a.Has(1)) s += "|" + a.Str(1);
+                                    st->calls.push_back(s);
+                                    return 1;
+                                  },
+                                  nullptr});
   // put(var, s): stores s into the var
-  (void)reg->AddFunction("test", {"put", {var, str}, kAllRoutes, [st](MsgContext& ctx, const CallArgs& a) {
-                                   Status r = a.Var(0)->Set(ctx, Value::Str(a.Str(1)));
-                                   return r.ok() ? 1 : -1;
-                                 }, nullptr});
+  (void)reg->AddFunction("test", {"put",
+                                  {var, str},
+                                  kAllRoutes,
+                                  [st](MsgContext& ctx, const CallArgs& a) {
+                                    Status r = a.Var(0)->Set(ctx, Value::Str(a.Str(1)));
+                                    return r.ok() ? 1 : -1;
+                                  },
+                                  nullptr});
   // reply_only(): only allowed in onreply_route
-  (void)reg->AddFunction("test", {"reply_only", {}, kOnReplyRoute, [](MsgContext&, const CallArgs&) { return 1; }, nullptr});
+  (void)reg->AddFunction(
+      "test",
+      {"reply_only", {}, kOnReplyRoute, [](MsgContext&, const CallArgs&) { return 1; }, nullptr});
   // const_int(n): const-only int with a fixup doubling it
   ArgSpec ci;
   ci.type = ArgType::kInt;
@@ -60,25 +74,40 @@ inline std::unique_ptr<Registry> MakeRegistry(std::shared_ptr<FakeState> st) {
     out = static_cast<int>(v.int_value() * 2);
     return Status::Ok();
   };
-  (void)reg->AddFunction("test", {"const_int", {ci}, kAllRoutes, [st](MsgContext&, const CallArgs& a) {
-                                   st->calls.push_back("fixed=" + std::to_string(*a.FixedAs<int>(0)));
-                                   return 1;
-                                 }, nullptr});
+  (void)reg->AddFunction("test",
+                         {"const_int",
+                          {ci},
+                          kAllRoutes,
+                          [st](MsgContext&, const CallArgs& a) {
+                            st->calls.push_back("fixed=" + std::to_string(*a.FixedAs<int>(0)));
+                            return 1;
+                          },
+                          nullptr});
   ArgSpec re;
   re.type = ArgType::kRegex;
-  (void)reg->AddFunction("test", {"rematch", {re, str}, kAllRoutes, [](MsgContext&, const CallArgs& a) {
-                                   const std::regex* r = a.Regex(0);
-                                   return r && std::regex_search(a.Str(1), *r) ? 1 : -1;
-                                 }, nullptr});
+  (void)reg->AddFunction("test", {"rematch",
+                                  {re, str},
+                                  kAllRoutes,
+                                  [](MsgContext&, const CallArgs& a) {
+                                    const std::regex* r = a.Regex(0);
+                                    return r && std::regex_search(a.Str(1), *r) ? 1 : -1;
+                                  },
+                                  nullptr});
   ArgSpec rt;
   rt.type = ArgType::kRoute;
   rt.route_kind = kFailureRoute;
-  (void)reg->AddFunction("test", {"on_failure", {rt}, kRequestRoute, [](MsgContext&, const CallArgs&) { return 1; }, nullptr});
+  (void)reg->AddFunction(
+      "test",
+      {"on_failure", {rt}, kRequestRoute, [](MsgContext&, const CallArgs&) { return 1; }, nullptr});
   // slow(n): async; completes later via st->pending with rc n
-  FunctionExport slow{"slow", {in}, kAllRoutes, [st](MsgContext&, const CallArgs&) {
+  FunctionExport slow{"slow",
+                      {in},
+                      kAllRoutes,
+                      [st](MsgContext&, const CallArgs&) {
                         st->calls.push_back("slow-sync");
                         return 7;
-                      }, nullptr};
+                      },
+                      nullptr};
   slow.async_fn = [st](MsgContext&, const CallArgs& a, AsyncDone done) {
     int64_t n = 0;
     a.GetInt(0, &n);
@@ -87,12 +116,16 @@ inline std::unique_ptr<Registry> MakeRegistry(std::shared_ptr<FakeState> st) {
     return 1;
   };
   (void)reg->AddFunction("test", slow);
-  FunctionExport syncslow{"syncslow", {in}, kAllRoutes, [st](MsgContext&, const CallArgs& a) {
+  FunctionExport syncslow{"syncslow",
+                          {in},
+                          kAllRoutes,
+                          [st](MsgContext&, const CallArgs& a) {
                             int64_t n = 0;
                             a.GetInt(0, &n);
                             st->calls.push_back("syncslow");
                             return static_cast<int>(n);
-                          }, nullptr};
+                          },
+                          nullptr};
   (void)reg->AddFunction("test", syncslow);
   return reg;
 }

@@ -65,9 +65,10 @@ TEST(SipHeaders, ViaRportWithoutValueAndIpv6) {
 
 TEST(SipHeaders, ViaWhitespaceAndComment) {
   ViaBody v;
-  ASSERT_EQ(ParseVia("SIP  /   2.0\r\n /UDP\r\n    192.0.2.2 : 5080 ;rport;branch=390skdjuw (a comment)",
-                     &v),
-            nullptr);
+  ASSERT_EQ(
+      ParseVia("SIP  /   2.0\r\n /UDP\r\n    192.0.2.2 : 5080 ;rport;branch=390skdjuw (a comment)",
+               &v),
+      nullptr);
   EXPECT_EQ(v.transport, "UDP");
   EXPECT_EQ(v.host, "192.0.2.2");
   EXPECT_EQ(v.port, 5080);
@@ -90,9 +91,10 @@ TEST(SipHeaders, ViaErrors) {
 
 TEST(SipHeaders, NameAddrForms) {
   NameAddr a;
-  ASSERT_EQ(ParseNameAddr("\"Alice \\\"A\\\"\" <sip:alice@atlanta.example.com;transport=tcp>;tag=88sja8x;x",
-                          &a),
-            nullptr);
+  ASSERT_EQ(
+      ParseNameAddr(
+          "\"Alice \\\"A\\\"\" <sip:alice@atlanta.example.com;transport=tcp>;tag=88sja8x;x", &a),
+      nullptr);
   EXPECT_EQ(a.display, "Alice \\\"A\\\"");
   EXPECT_EQ(a.uri_text, "sip:alice@atlanta.example.com;transport=tcp");
   EXPECT_EQ(a.uri.user, "alice");

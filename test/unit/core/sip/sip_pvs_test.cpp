@@ -77,9 +77,9 @@ class SipPvsTest : public ::testing::Test {
 };
 
 TEST_F(SipPvsTest, RegistersAllNamesOnce) {
-  for (const char* n : {"ru", "rU", "rd", "rp", "du", "rm", "rs", "rr", "si", "sp", "Ri", "Rp",
-                        "pr", "proto", "ci", "cs", "ua", "fu", "fU", "fd", "ft", "tu", "tU", "td",
-                        "tt", "hdr", "mb", "ml", "rb", "ct", "ai", "re", "di"})
+  for (const char* n : {"ru", "rU", "rd",    "rp",  "du", "rm", "rs", "rr", "si", "sp", "Ri",
+                        "Rp", "pr", "proto", "ci",  "cs", "ua", "fu", "fU", "fd", "ft", "tu",
+                        "tU", "td", "tt",    "hdr", "mb", "ml", "rb", "ct", "ai", "re", "di"})
     EXPECT_NE(reg_.FindPv(n), nullptr) << n;
   EXPECT_FALSE(RegisterSipPvs(reg_).ok());  // duplicates are refused
   EXPECT_EQ(reg_.FindPv("ru")->set != nullptr, true);

@@ -98,7 +98,8 @@ TEST_F(CfgutilsTest, SleepAndUsleepWaitAndRejectBadValues) {
   Init();
   auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(Call("usleep", {Value::Int(20000)}), 1);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   EXPECT_GE(ms.count(), 19);
   EXPECT_EQ(Call("usleep", {Value::Int(-5)}), -1);
   EXPECT_EQ(Call("sleep", {Value::Str("x")}), -1);
@@ -115,7 +116,8 @@ TEST_F(CfgutilsTest, CheckTimeWindows) {
   int n = (lt.tm_hour * 60 + lt.tm_min + 2) % 1440;
   snprintf(next, sizeof next, "%02d:%02d", n / 60, n % 60);
   EXPECT_EQ(Call("check_time", {Value::Str(cur), Value::Str(next)}), 1) << cur << "-" << next;
-  EXPECT_EQ(Call("check_time", {Value::Str(next), Value::Str(cur)}), -1) << "wrapping window excludes now";
+  EXPECT_EQ(Call("check_time", {Value::Str(next), Value::Str(cur)}), -1)
+      << "wrapping window excludes now";
   EXPECT_EQ(Call("check_time", {Value::Str("25:00"), Value::Str("01:00")}), -1);
   EXPECT_EQ(Call("check_time", {Value::Str("noon"), Value::Str("01:00")}), -1);
 }

@@ -35,13 +35,18 @@ class MysqlDriverTest : public ::testing::Test {
 
 TEST_F(MysqlDriverTest, RoundTripEveryType) {
   Exec("DROP TABLE IF EXISTS rt");
-  Exec("CREATE TABLE rt (i INT, b BIGINT, d DOUBLE, s VARCHAR(100), bl BLOB, dt DATETIME(6),"
-       " n VARCHAR(10) NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+  Exec(
+      "CREATE TABLE rt (i INT, b BIGINT, d DOUBLE, s VARCHAR(100), bl BLOB, dt DATETIME(6),"
+      " n VARCHAR(10) NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
   Row r;
   r.time_us = 1700000000123456;
-  r.values = {Value::Int(-2147483647), Value::BigInt(9007199254740993LL), Value::Double(0.125),
-              Value::String("héllo"), Value::Blob(std::string("\x00\xff\x01'", 4)),
-              Value::DateTime(1700000000123456), Value::Null()};
+  r.values = {Value::Int(-2147483647),
+              Value::BigInt(9007199254740993LL),
+              Value::Double(0.125),
+              Value::String("héllo"),
+              Value::Blob(std::string("\x00\xff\x01'", 4)),
+              Value::DateTime(1700000000123456),
+              Value::Null()};
   ASSERT_TRUE(conn_->Insert("rt", {"i", "b", "d", "s", "bl", "dt", "n"}, {&r, 1}).ok());
   auto q = conn_->Query("SELECT i, b, d, s, bl, dt, n FROM rt");
   ASSERT_TRUE(q.ok());
@@ -59,9 +64,14 @@ TEST_F(MysqlDriverTest, RoundTripEveryType) {
 TEST_F(MysqlDriverTest, HostileValues) {
   Exec("DROP TABLE IF EXISTS hv");
   Exec("CREATE TABLE hv (id INT, s MEDIUMTEXT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
-  std::vector<std::string> hostile = {
-      "it's", "back\\slash", std::string("nul\0byte", 8), "'); DROP TABLE hv; --",
-      "\"double\"", std::string(65536, 'x') + "'\\", "\xc3\xa9 ok utf8", "\x1a\r\n\t"};
+  std::vector<std::string> hostile = {"it's",
+                                      "back\\slash",
+                                      std::string("nul\0byte", 8),
+                                      "'); DROP TABLE hv; --",
+                                      "\"double\"",
+                                      std::string(65536, 'x') + "'\\",
+                                      "\xc3\xa9 ok utf8",
+                                      "\x1a\r\n\t"};
   std::vector<Row> rows;
   for (size_t i = 0; i < hostile.size(); ++i) {
     Row r;
@@ -109,9 +119,16 @@ TEST_F(MysqlDriverTest, CreateTableLike) {
 
 TEST(MysqlUtf8, Sanitizer) {
   std::string o;
-  AppendValidUtf8(&o, "a\xc0\xaf" "b\xed\xa0\x80" "c\xf4\x90\x80\x80" "d\xe2\x82\xac");
-  EXPECT_EQ(o, "a\xEF\xBF\xBD\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
-               "c\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" "d\xe2\x82\xac");
+  AppendValidUtf8(&o,
+                  "a\xc0\xaf"
+                  "b\xed\xa0\x80"
+                  "c\xf4\x90\x80\x80"
+                  "d\xe2\x82\xac");
+  EXPECT_EQ(o,
+            "a\xEF\xBF\xBD\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+            "c\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+            "d\xe2\x82\xac");
 }
 
 }  // namespace

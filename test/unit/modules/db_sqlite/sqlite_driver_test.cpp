@@ -59,9 +59,13 @@ TEST_F(SqliteDriverTest, WalAndRoundTripEveryType) {
   EXPECT_EQ(*m->rows[0][0], "wal");
   Exec("CREATE TABLE rt (i INTEGER, b INTEGER, d REAL, s TEXT, bl BLOB, dt TEXT, n TEXT)");
   Row r;
-  r.values = {Value::Int(-7), Value::BigInt(9007199254740993LL), Value::Double(0.125),
-              Value::String("héllo"), Value::Blob(std::string("\x00\xff", 2)),
-              Value::DateTime(1700000000123456), Value::Null()};
+  r.values = {Value::Int(-7),
+              Value::BigInt(9007199254740993LL),
+              Value::Double(0.125),
+              Value::String("héllo"),
+              Value::Blob(std::string("\x00\xff", 2)),
+              Value::DateTime(1700000000123456),
+              Value::Null()};
   ASSERT_TRUE(conn_->Insert("rt", {"i", "b", "d", "s", "bl", "dt", "n"}, {&r, 1}).ok());
   auto q = conn_->Query("SELECT i, b, d, s, bl, dt, n FROM rt");
   ASSERT_TRUE(q.ok());
@@ -77,8 +81,11 @@ TEST_F(SqliteDriverTest, WalAndRoundTripEveryType) {
 
 TEST_F(SqliteDriverTest, HostileValues) {
   Exec("CREATE TABLE hv (id INTEGER, s TEXT)");
-  std::vector<std::string> hostile = {"it's", "back\\slash", std::string("nul\0byte", 8),
-                                      "'); DROP TABLE hv; --", std::string(65536, 'x'),
+  std::vector<std::string> hostile = {"it's",
+                                      "back\\slash",
+                                      std::string("nul\0byte", 8),
+                                      "'); DROP TABLE hv; --",
+                                      std::string(65536, 'x'),
                                       "\xff\xfe invalid utf8"};
   std::vector<Row> rows;
   for (size_t i = 0; i < hostile.size(); ++i) {

@@ -30,15 +30,18 @@ class FakeTm : public tm::TmApi {
 MsgContext Ctx(const std::string& method, const std::string& from_tag, const std::string& to_tag,
                const std::string& callid = "call-1") {
   MsgContext c;
-  c.buf = method + " sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=" +
-          from_tag + "\r\nTo: <sip:b@h>" + (to_tag.empty() ? "" : ";tag=" + to_tag) +
-          "\r\nCall-ID: " + callid + "\r\nCSeq: 1 " + method + "\r\nContent-Length: 0\r\n\r\n";
+  c.buf =
+      method +
+      " sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=" + from_tag +
+      "\r\nTo: <sip:b@h>" + (to_tag.empty() ? "" : ";tag=" + to_tag) + "\r\nCall-ID: " + callid +
+      "\r\nCSeq: 1 " + method + "\r\nContent-Length: 0\r\n\r\n";
   return c;
 }
 std::string Reply(int code, const std::string& to_tag) {
-  return "SIP/2.0 " + std::to_string(code) + " X\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
-         "From: <sip:a@h>;tag=ft\r\nTo: <sip:b@h>;tag=" + to_tag +
-         "\r\nCall-ID: call-1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+  return "SIP/2.0 " + std::to_string(code) +
+         " X\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+         "From: <sip:a@h>;tag=ft\r\nTo: <sip:b@h>;tag=" +
+         to_tag + "\r\nCall-ID: call-1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
 }
 
 TEST(DialogCore, LifecycleAndCallbacks) {
@@ -50,12 +53,11 @@ TEST(DialogCore, LifecycleAndCallbacks) {
   EXPECT_EQ(d.CreateDialog(inv), id);  // idempotent on the same message
   EXPECT_EQ(d.State(inv), kUnconfirmed);
   std::vector<std::string> events;
-  ASSERT_TRUE(d.RegisterCallback(id, kDlgcbReqWithin | kDlgcbReply | kDlgcbTerminated,
-                                 [&](const DlgCbParams& p) {
-                                   events.push_back(std::to_string(p.type) + ":" +
-                                                    std::to_string(p.code) + ":" +
-                                                    std::to_string(p.state));
-                                 }));
+  ASSERT_TRUE(d.RegisterCallback(
+      id, kDlgcbReqWithin | kDlgcbReply | kDlgcbTerminated, [&](const DlgCbParams& p) {
+        events.push_back(std::to_string(p.type) + ":" + std::to_string(p.code) + ":" +
+                         std::to_string(p.state));
+      }));
   tm.Reply(180, Reply(180, "tt"));
   EXPECT_EQ(d.State(inv), kEarly);
   tm.Reply(200, Reply(200, "tt"));

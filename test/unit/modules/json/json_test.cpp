@@ -34,7 +34,13 @@ TEST(Json, ParsePaths) {
 TEST(Json, HeprPayloadFlow) {
   MsgContext ctx;
   JsonStore* s = JsonStore::Of(ctx, true);
-  ASSERT_TRUE(s->Set(P("pld"), Value::Str(R"({"payload":"INVITE sip:a@b SIP/2.0\r\n","n":3,"f":1.5,"o":{"a":[1,"two",null]}})"), true).ok());
+  ASSERT_TRUE(
+      s->Set(
+           P("pld"),
+           Value::Str(
+               R"({"payload":"INVITE sip:a@b SIP/2.0\r\n","n":3,"f":1.5,"o":{"a":[1,"two",null]}})"),
+           true)
+          .ok());
   EXPECT_EQ(s->Get(P("pld/payload")).str_value(), "INVITE sip:a@b SIP/2.0\r\n");
   EXPECT_EQ(s->Get(P("pld/n")).int_value(), 3);
   EXPECT_EQ(s->Get(P("pld/f")).str_value(), "1.5");

@@ -1,6 +1,7 @@
 // link: mi_fifo_logic
 #include "modules/mi_fifo/fifo_server.h"
 
+#include <cjson/cJSON.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -8,11 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include <chrono>
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "core/mi/core_mi.h"
@@ -136,9 +135,10 @@ TEST_F(FifoServerTest, TextProtocol) {
 
 TEST_F(FifoServerTest, JsonRpcProtocol) {
   StartServer();
-  EXPECT_EQ(Ask(R"(:r4:{"jsonrpc":"2.0","method":"get_statistics","id":"5672","params":[["core:"]]})",
-                "r4"),
-            R"({"jsonrpc":"2.0","result":{"core:rcv_requests":11},"id":"5672"})");
+  EXPECT_EQ(
+      Ask(R"(:r4:{"jsonrpc":"2.0","method":"get_statistics","id":"5672","params":[["core:"]]})",
+          "r4"),
+      R"({"jsonrpc":"2.0","result":{"core:rcv_requests":11},"id":"5672"})");
   EXPECT_EQ(Ask(R"(:r5:{"jsonrpc":"2.0","method":"x","id":1})", "r5"),
             R"({"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":1})");
   EXPECT_EQ(Ask(R"(:r6:{"jsonrpc":"2.0", broken})", "r6"),
@@ -160,7 +160,8 @@ TEST_F(FifoServerTest, HostileInputLeavesItServing) {
   { std::ofstream(target) << ""; }
   ASSERT_EQ(symlink(target.c_str(), (dir_ + "/link").c_str()), 0);
   Send(":which:link\n\n");
-  EXPECT_EQ(Ask(":get_statistics:ok1\nrcv_requests\n\n", "ok1"), "200 OK\ncore:rcv_requests:: 11\n\n");
+  EXPECT_EQ(Ask(":get_statistics:ok1\nrcv_requests\n\n", "ok1"),
+            "200 OK\ncore:rcv_requests:: 11\n\n");
   EXPECT_EQ(fs::file_size(target), 0u);
   EXPECT_EQ(Ask("::ok2\n\n", "ok2"), "400 Parse error in command ''\n\n");
   EXPECT_EQ(Ask(":get_statistics:ok3\n\"never closed\n\n", "ok3"),

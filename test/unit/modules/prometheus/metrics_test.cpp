@@ -97,8 +97,9 @@ TEST(MetricsHttp, ServesAndSurvivesBadClients) {
   inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
   ASSERT_EQ(connect(idle, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
   reg.Create("core", "rcv_requests")->Set(6);
-  EXPECT_NE(Fetch(server.port(), "GET /metrics HTTP/1.0\r\n\r\n").find("sipcapd_core_rcv_requests 6\n"),
-            std::string::npos);
+  EXPECT_NE(
+      Fetch(server.port(), "GET /metrics HTTP/1.0\r\n\r\n").find("sipcapd_core_rcv_requests 6\n"),
+      std::string::npos);
   close(idle);
   stop = true;
   t.join();

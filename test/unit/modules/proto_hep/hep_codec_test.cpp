@@ -1,9 +1,10 @@
 // link: proto_hep_logic
 // HEP codec: the spec test vector, real senders' v1/v2/v3 layouts, round
 // trips between versions, and encoding details.
+#include "modules/proto_hep/hep_codec.h"
+
 #include <gtest/gtest.h>
 
-#include "modules/proto_hep/hep_codec.h"
 #include "test/unit/modules/proto_hep/hep_test_util.h"
 
 namespace sipcapd::hep {
@@ -23,14 +24,22 @@ std::string Hex(std::string_view s) {
 std::string SpecHex() {
   const char* hex =
       "484550330071"
-      "00000001000702" "00000002000711"
-      "00000003000ad4ca0001" "00000004000a527400d3"
-      "000000070008" "2eea" "000000080008" "13c4"
-      "00000009000a4e4982cb" "0000000a000a0001d4c0"
-      "0000000b000701" "0000000c000a000000e4"
+      "00000001000702"
+      "00000002000711"
+      "00000003000ad4ca0001"
+      "00000004000a527400d3"
+      "000000070008"
+      "2eea"
+      "000000080008"
+      "13c4"
+      "00000009000a4e4982cb"
+      "0000000a000a0001d4c0"
+      "0000000b000701"
+      "0000000c000a000000e4"
       "0000000f0014";
   std::string r;
-  for (const char* c = hex; c[0] && c[1]; c += 2) r.push_back(static_cast<char>(std::stoi(std::string(c, 2), nullptr, 16)));
+  for (const char* c = hex; c[0] && c[1]; c += 2)
+    r.push_back(static_cast<char>(std::stoi(std::string(c, 2), nullptr, 16)));
   return r + "INVITE sip:bob";
 }
 
@@ -86,8 +95,8 @@ TEST(HepCodec, Eep1AliasAccepted) {
 
 // Kamailio 5.6.3 siptrace hep_version=2, as captured on the wire.
 std::string KamailioV2() {
-  std::string h = "\x02\x10\x02\x11" + Be(5070, 2) + Be(5060, 2) + Ip4(127, 0, 0, 1) +
-                  Ip4(127, 0, 0, 1);
+  std::string h =
+      "\x02\x10\x02\x11" + Be(5070, 2) + Be(5060, 2) + Ip4(127, 0, 0, 1) + Ip4(127, 0, 0, 1);
   h += std::string("\x27\x9e\x04\x6b\x93\x0c\x01\x00\xd1\x07\x00\x00", 12);
   return h + "INVITE sip:bob@example.com SIP/2.0\r\n\r\n";
 }
@@ -148,7 +157,8 @@ TEST(HepCodec, V2OverIpv6) {
 
 Packet RichV3() {
   Packet p;
-  p.SetAddresses({IpAddr::Parse("10.0.0.1").value(), 5060}, {IpAddr::Parse("10.0.0.2").value(), 5080});
+  p.SetAddresses({IpAddr::Parse("10.0.0.1").value(), 5060},
+                 {IpAddr::Parse("10.0.0.2").value(), 5080});
   p.ip_proto = 17;
   p.Mark(kChunkIpProto);
   p.ts_sec = 1700000000;
@@ -203,26 +213,46 @@ TEST(HepCodec, V2CaptureIdTruncationReported) {
 
 TEST(HepCodec, V3AllTypedChunksRoundTrip) {
   Packet p = RichV3();
-  p.keep_alive = 30; p.Mark(kChunkKeepAlive);
-  p.auth_key = "secret"; p.Mark(kChunkAuthKey);
-  p.correlation_id = "cid"; p.Mark(kChunkCorrelationId);
-  p.vlan_id = 100; p.Mark(kChunkVlanId);
-  p.node_name = "node1"; p.Mark(kChunkNodeName);
-  p.src_mac = 0x0011223344556677; p.Mark(kChunkSrcMac);
-  p.dst_mac = 0x8899aabbccddeeff; p.Mark(kChunkDstMac);
-  p.eth_type = 0x0800; p.Mark(kChunkEthType);
-  p.tcp_flags = 0x18; p.Mark(kChunkTcpFlags);
-  p.ip_tos = 0xb8; p.Mark(kChunkIpTos);
-  p.mos = 436; p.Mark(kChunkMos);
-  p.r_factor = 93; p.Mark(kChunkRFactor);
-  p.geo_location = "48.1,11.5"; p.Mark(kChunkGeoLocation);
-  p.jitter = 12; p.Mark(kChunkJitter);
-  p.transaction_type = "call"; p.Mark(kChunkTransactionType);
-  p.payload_json_keys = "k"; p.Mark(kChunkPayloadJsonKeys);
-  p.tag_values = "t"; p.Mark(kChunkTagValues);
-  p.tag_type = 3; p.Mark(kChunkTagType);
-  p.event_type = 1; p.Mark(kChunkEventType);
-  p.group_id = "g1"; p.Mark(kChunkGroupId);
+  p.keep_alive = 30;
+  p.Mark(kChunkKeepAlive);
+  p.auth_key = "secret";
+  p.Mark(kChunkAuthKey);
+  p.correlation_id = "cid";
+  p.Mark(kChunkCorrelationId);
+  p.vlan_id = 100;
+  p.Mark(kChunkVlanId);
+  p.node_name = "node1";
+  p.Mark(kChunkNodeName);
+  p.src_mac = 0x0011223344556677;
+  p.Mark(kChunkSrcMac);
+  p.dst_mac = 0x8899aabbccddeeff;
+  p.Mark(kChunkDstMac);
+  p.eth_type = 0x0800;
+  p.Mark(kChunkEthType);
+  p.tcp_flags = 0x18;
+  p.Mark(kChunkTcpFlags);
+  p.ip_tos = 0xb8;
+  p.Mark(kChunkIpTos);
+  p.mos = 436;
+  p.Mark(kChunkMos);
+  p.r_factor = 93;
+  p.Mark(kChunkRFactor);
+  p.geo_location = "48.1,11.5";
+  p.Mark(kChunkGeoLocation);
+  p.jitter = 12;
+  p.Mark(kChunkJitter);
+  p.transaction_type = "call";
+  p.Mark(kChunkTransactionType);
+  p.payload_json_keys = "k";
+  p.Mark(kChunkPayloadJsonKeys);
+  p.tag_values = "t";
+  p.Mark(kChunkTagValues);
+  p.tag_type = 3;
+  p.Mark(kChunkTagType);
+  p.event_type = 1;
+  p.Mark(kChunkEventType);
+  p.group_id = "g1";
+  p.Mark(kChunkGroupId);
   p.extra.push_back({0, 0x0030, "unknown"});
   p.extra.push_back({8, 0x0080, std::string("\x00\x01", 2)});
   std::string out;

@@ -140,8 +140,8 @@ TEST(HepCorruption, A8FamilyAndAddresses) {
   EXPECT_EQ(both->extra[2].type, 0x30);
   EXPECT_FALSE(both->Has(3));
   // No family chunk, both pairs: IPv4 wins.
-  auto inferred = Decode(Hep3({Ch(5, v6a), Ch(6, v6b), Ch(3, Ip4(1, 2, 3, 4)),
-                               Ch(4, Ip4(5, 6, 7, 8)), pl}));
+  auto inferred =
+      Decode(Hep3({Ch(5, v6a), Ch(6, v6b), Ch(3, Ip4(1, 2, 3, 4)), Ch(4, Ip4(5, 6, 7, 8)), pl}));
   ASSERT_TRUE(inferred.ok());
   EXPECT_EQ(inferred->src_ip.ToString(), "1.2.3.4");
   EXPECT_EQ(inferred->family, 0);
@@ -278,7 +278,8 @@ TEST(HepCorruption, A19SizeBoundaries) {
 }
 
 TEST(HepCorruption, A20HepV1V2) {
-  std::string v1 = "\x01\x10\x02\x11" + Be(1, 2) + Be(2, 2) + Ip4(1, 2, 3, 4) + Ip4(5, 6, 7, 8) + "SIP";
+  std::string v1 =
+      "\x01\x10\x02\x11" + Be(1, 2) + Be(2, 2) + Ip4(1, 2, 3, 4) + Ip4(5, 6, 7, 8) + "SIP";
   ASSERT_EQ(Why(v1), DecodeError::kNone);
   EXPECT_EQ(Why(v1.substr(0, 7)), DecodeError::kTooShort);
   EXPECT_EQ(Why(v1.substr(0, 12)), DecodeError::kTruncated);
@@ -295,8 +296,10 @@ TEST(HepCorruption, A20HepV1V2) {
   std::string empty = v1.substr(0, 16);
   EXPECT_EQ(Why(empty), DecodeError::kMissingPayload);
   // v1/v2 bytes on a TCP stream cannot be framed.
-  EXPECT_EQ(NextFrame(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(v1.data()), v1.size())).state,
-            FrameState::kGarbage);
+  EXPECT_EQ(
+      NextFrame(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(v1.data()), v1.size()))
+          .state,
+      FrameState::kGarbage);
 }
 
 TEST(HepCorruption, A21CaptureIdExtremesAndNodeName) {

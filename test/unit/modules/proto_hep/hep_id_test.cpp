@@ -1,8 +1,8 @@
 // link: proto_hep_logic
 // hep_id parsing: both syntaxes, defaults, fallbacks and errors.
-#include <gtest/gtest.h>
-
 #include "modules/proto_hep/hep_id.h"
+
+#include <gtest/gtest.h>
 
 namespace sipcapd::hep {
 namespace {
@@ -59,11 +59,11 @@ TEST(HepId, Ipv6AndKey) {
 }
 
 TEST(HepId, Errors) {
-  for (const char* bad : {"1.2.3.4", "[name 1.2.3.4", "[] 1.2.3.4", "[n]", "[n] 1.2.3.4:0",
-                          "[n] 1.2.3.4:70000", "[n] 1.2.3.4:x", "[n] 1.2.3.4; version=4",
-                          "[n] 1.2.3.4; transport=sctp", "[n] 1.2.3.4; foo=bar",
-                          "[n] ::1:5060", "[n] a; b", "[n] 1.2.3.4; version=3; version=2",
-                          "[n] 1.2.3.4;;version=3"}) {
+  for (const char* bad :
+       {"1.2.3.4", "[name 1.2.3.4", "[] 1.2.3.4", "[n]", "[n] 1.2.3.4:0", "[n] 1.2.3.4:70000",
+        "[n] 1.2.3.4:x", "[n] 1.2.3.4; version=4", "[n] 1.2.3.4; transport=sctp",
+        "[n] 1.2.3.4; foo=bar", "[n] ::1:5060", "[n] a; b", "[n] 1.2.3.4; version=3; version=2",
+        "[n] 1.2.3.4;;version=3"}) {
     EXPECT_FALSE(ParseHepId(bad).ok()) << bad;
   }
 }

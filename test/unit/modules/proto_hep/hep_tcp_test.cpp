@@ -104,8 +104,8 @@ bool PeerClosed(int fd, int ms) {
 
 std::string Frame(int i) {
   return Hep3({Ch(1, Be(2, 1)), Ch(2, Be(17, 1)), Ch(3, Ip4(10, 0, 0, 1)), Ch(4, Ip4(10, 0, 0, 2)),
-               Ch(7, Be(5060, 2)), Ch(8, Be(5080, 2)), Ch(9, Be(1700000000, 4)),
-               Ch(10, Be(i, 4)), Ch(11, Be(1, 1)), Ch(12, Be(7, 4)),
+               Ch(7, Be(5060, 2)), Ch(8, Be(5080, 2)), Ch(9, Be(1700000000, 4)), Ch(10, Be(i, 4)),
+               Ch(11, Be(1, 1)), Ch(12, Be(7, 4)),
                Ch(15, "OPTIONS sip:" + std::to_string(i) + " SIP/2.0\r\n\r\n")});
 }
 

@@ -23,7 +23,8 @@ struct Running {
     ListenSpec spec;
     spec.host = "127.0.0.1";
     spec.port = 0;
-    listener = std::make_unique<HepUdpListener>(spec, UdpOptions{1, 1 << 20}, &svc.receiver(), nullptr);
+    listener =
+        std::make_unique<HepUdpListener>(spec, UdpOptions{1, 1 << 20}, &svc.receiver(), nullptr);
     EXPECT_TRUE(listener->Open().ok());
     thread = std::thread([this] { listener->Serve(0, stop); });
   }
@@ -74,7 +75,8 @@ TEST(HepUdp, SenderToListenerToCallback) {
   EXPECT_GT(run.listener->effective_rcvbuf(), 0);
   for (int v : {3, 2}) {
     ASSERT_TRUE(svc.AddHepId("[d" + std::to_string(v) + "] 127.0.0.1:" + std::to_string(port) +
-                             "; transport=udp; version=" + std::to_string(v)).ok());
+                             "; transport=udp; version=" + std::to_string(v))
+                    .ok());
   }
   MsgContext ctx;
   ctx.buf = "INVITE sip:bob@example.com SIP/2.0\r\n\r\n";
@@ -87,7 +89,10 @@ TEST(HepUdp, SenderToListenerToCallback) {
   ASSERT_TRUE(svc.Send("d3", p).ok());
   ASSERT_TRUE(svc.Send("d2", p).ok());
   EXPECT_FALSE(svc.Send("nope", p).ok());
-  ASSERT_TRUE(WaitFor([&] { std::lock_guard<std::mutex> l(mu); return payloads.size() == 2; }));
+  ASSERT_TRUE(WaitFor([&] {
+    std::lock_guard<std::mutex> l(mu);
+    return payloads.size() == 2;
+  }));
   std::lock_guard<std::mutex> l(mu);
   EXPECT_EQ(payloads[0], ctx.buf);
   EXPECT_EQ(payloads[1], ctx.buf);

@@ -66,7 +66,9 @@ const std::string kSip =
 // A classic-BPF interpreter for the opcodes BuildPortBpf uses.
 uint32_t RunBpf(const std::vector<sock_filter>& prog, const std::string& pkt) {
   uint32_t a = 0, x = 0;
-  auto byte = [&](size_t at) -> int { return at < pkt.size() ? static_cast<uint8_t>(pkt[at]) : -1; };
+  auto byte = [&](size_t at) -> int {
+    return at < pkt.size() ? static_cast<uint8_t>(pkt[at]) : -1;
+  };
   for (size_t pc = 0; pc < prog.size(); ++pc) {
     const sock_filter& i = prog[pc];
     switch (i.code) {
@@ -218,8 +220,8 @@ TEST(RawDecode, IncompleteFragmentsExpireAndAreBounded) {
     DecodeIpPacket(V4(std::string(16, 'x'), 17, id, 0x2000), &r, 1, &u, &why);
   EXPECT_EQ(r.pending(), Reassembler::kMaxDatagrams);
   EXPECT_EQ(r.expired(), 10u);
-  DecodeIpPacket(V4(std::string(16, 'x'), 17, 999, 0x2000), &r, 1 + Reassembler::kTimeoutUs + 1,
-                 &u, &why);
+  DecodeIpPacket(V4(std::string(16, 'x'), 17, 999, 0x2000), &r, 1 + Reassembler::kTimeoutUs + 1, &u,
+                 &why);
   EXPECT_EQ(r.pending(), 1u);
   // A fragment running past 64 KiB drops its datagram.
   Reassembler big;
@@ -246,7 +248,7 @@ TEST(RawBpf, PortRangeIpv4Ipv6AndFragments) {
   EXPECT_NE(RunBpf(prog, V4(UdpHdr(40000, 5075, kSip))), 0u);
   EXPECT_EQ(RunBpf(prog, V4(UdpHdr(40000, 5091, kSip))), 0u);
   EXPECT_EQ(RunBpf(prog, V4(UdpHdr(5059, 6000, kSip))), 0u);
-  EXPECT_EQ(RunBpf(prog, V4(std::string(20, 'x'), 6)), 0u);  // TCP
+  EXPECT_EQ(RunBpf(prog, V4(std::string(20, 'x'), 6)), 0u);         // TCP
   EXPECT_NE(RunBpf(prog, V4(std::string(16, 'x'), 17, 1, 3)), 0u);  // later fragment
   EXPECT_NE(RunBpf(prog, V6(UdpHdr(1, 5060, kSip))), 0u);
   EXPECT_EQ(RunBpf(prog, V6(UdpHdr(1, 5091, kSip))), 0u);

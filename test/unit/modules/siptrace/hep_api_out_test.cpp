@@ -2,9 +2,10 @@
 // siptrace through proto_hep's HepApi/1 (a fake implementing the service
 // contract): named hep_ids, unknown names, inline ids as ad-hoc
 // destinations, capture id, MI uri, drops counted.
+#include "modules/siptrace/hep_api_out.h"
+
 #include <gtest/gtest.h>
 
-#include "modules/siptrace/hep_api_out.h"
 #include "modules/siptrace/siptrace_mi.h"
 
 namespace sipcapd::siptrace {
@@ -43,9 +44,10 @@ class FakeHepApi : public hep::HepApi {
 
 MsgContext Ctx() {
   MsgContext ctx;
-  ctx.buf = "OPTIONS sip:x@y SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.5:5070;branch=z9hG4bK-1\r\n"
-            "From: <sip:a@y>;tag=1\r\nTo: <sip:x@y>\r\nCall-ID: cid-77\r\nCSeq: 1 OPTIONS\r\n"
-            "Content-Length: 0\r\n\r\n";
+  ctx.buf =
+      "OPTIONS sip:x@y SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.5:5070;branch=z9hG4bK-1\r\n"
+      "From: <sip:a@y>;tag=1\r\nTo: <sip:x@y>\r\nCall-ID: cid-77\r\nCSeq: 1 OPTIONS\r\n"
+      "Content-Length: 0\r\n\r\n";
   ctx.rcv.proto = Proto::kTcp;
   ctx.rcv.src = SockAddr{*IpAddr::Parse("10.0.0.5"), 5070};
   ctx.rcv.dst = SockAddr{*IpAddr::Parse("10.0.0.1"), 5060};

@@ -1,8 +1,8 @@
 // link: siptrace_logic
 // trace_id parsing: the 2.2 and 2.3+ forms, keys, and the errors.
-#include <gtest/gtest.h>
-
 #include "modules/siptrace/trace_id.h"
+
+#include <gtest/gtest.h>
 
 namespace sipcapd::siptrace {
 namespace {
@@ -29,7 +29,8 @@ TEST(TraceIdTest, InlineHepTcpV2FallsBackToUdp) {
 }
 
 TEST(TraceIdTest, HepIdName23Form) {
-  for (const char* s : {"[hep_tid]hep:hep_dst", "[hep_tid]uri=hep:hep_dst", "[ hep_tid ] hep:hep_dst ;"}) {
+  for (const char* s :
+       {"[hep_tid]hep:hep_dst", "[hep_tid]uri=hep:hep_dst", "[ hep_tid ] hep:hep_dst ;"}) {
     auto d = ParseTraceId(s);
     ASSERT_TRUE(d.ok()) << s << ": " << d.status().message();
     EXPECT_EQ(d->id, "hep_tid");
@@ -73,16 +74,19 @@ TEST(TraceIdTest, DbDestinations) {
 }
 
 TEST(TraceIdTest, Errors) {
-  struct Case { const char* in; const char* why; };
-  for (auto c : {Case{"tid]hep:x", "must start"}, Case{"[tid hep:x", "missing ']'"},
-                 Case{"[]hep:x", "bad trace id name"}, Case{"[t]", "no uri"},
-                 Case{"[t]ftp:x", "unknown trace destination"},
-                 Case{"[t]hep:1.2.3.4:99999", "out of range"},
-                 Case{"[t]hep:x;version=4", "bad HEP version"},
-                 Case{"[t]hep:1.2.3.4:1;transport=sctp", "bad transport"},
-                 Case{"[t]sip:1.2.3.4;table=x", "only valid for database"},
-                 Case{"[t]hep:name;version=3", "belong to the hep_id"},
-                 Case{"[t]hep:1.2.3.4;foo=1", "unknown trace_id key"}}) {
+  struct Case {
+    const char* in;
+    const char* why;
+  };
+  for (auto c :
+       {Case{"tid]hep:x", "must start"}, Case{"[tid hep:x", "missing ']'"},
+        Case{"[]hep:x", "bad trace id name"}, Case{"[t]", "no uri"},
+        Case{"[t]ftp:x", "unknown trace destination"}, Case{"[t]hep:1.2.3.4:99999", "out of range"},
+        Case{"[t]hep:x;version=4", "bad HEP version"},
+        Case{"[t]hep:1.2.3.4:1;transport=sctp", "bad transport"},
+        Case{"[t]sip:1.2.3.4;table=x", "only valid for database"},
+        Case{"[t]hep:name;version=3", "belong to the hep_id"},
+        Case{"[t]hep:1.2.3.4;foo=1", "unknown trace_id key"}}) {
     auto d = ParseTraceId(c.in);
     ASSERT_FALSE(d.ok()) << c.in;
     EXPECT_NE(d.status().message().find(c.why), std::string::npos)

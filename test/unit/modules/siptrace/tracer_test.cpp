@@ -3,6 +3,8 @@
 // destinations received on real UDP sockets, DB rows through a BatchWriter
 // with a recording driver, MI on/off and its 2.x text rendering, scope and
 // types parsing.
+#include "modules/siptrace/tracer.h"
+
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <unistd.h>
@@ -11,7 +13,6 @@
 
 #include "core/mi/mi_render.h"
 #include "modules/siptrace/siptrace_mi.h"
-#include "modules/siptrace/tracer.h"
 
 namespace sipcapd::siptrace {
 namespace {
@@ -183,9 +184,9 @@ TEST(TracerTest, UnknownIdTypesWithoutSipAndMiSwitches) {
   EXPECT_EQ(t.stats().not_traced_off.Get(), 1);
 
   std::string text = mi::RenderText(MiSipTrace(t, MiParams{}));
-  std::string want = "200 OK\nglobal:: off\ntid::  type=HEP uri=127.0.0.1:" +
-                     std::to_string(hep.port) + " state=off\ntid2::  type=HEP uri=127.0.0.1:" +
-                     std::to_string(hep.port) + " state=on\n\n";
+  std::string want =
+      "200 OK\nglobal:: off\ntid::  type=HEP uri=127.0.0.1:" + std::to_string(hep.port) +
+      " state=off\ntid2::  type=HEP uri=127.0.0.1:" + std::to_string(hep.port) + " state=on\n\n";
   EXPECT_EQ(text, want);
 
   MiParams bad;
@@ -199,8 +200,7 @@ TEST(TracerTest, UnknownIdTypesWithoutSipAndMiSwitches) {
   MiParams one;
   one.positional = {"tid2"};
   EXPECT_EQ(mi::RenderText(MiSipTrace(t, one)),
-            "200 OK\ntid2::  type=HEP uri=127.0.0.1:" + std::to_string(hep.port) +
-                " state=on\n\n");
+            "200 OK\ntid2::  type=HEP uri=127.0.0.1:" + std::to_string(hep.port) + " state=on\n\n");
 
   MiParams named;  // 3.x form
   named.named = {{"mode", "on"}};
@@ -264,8 +264,10 @@ TEST(TracerTest, DbDestinationWritesSipTraceRows) {
   o.columns[0] = "message";  // msg_column renamed
   Tracer t(o);
   t.AddDest(Dest("[db]sqlite:///tmp/unused.db;table=my_trace"));
-  ASSERT_TRUE(t.Start(nullptr, [&](const std::string& s) { return s == "sqlite" ? &drv : nullptr; },
-                      &stats).ok());
+  ASSERT_TRUE(
+      t.Start(
+           nullptr, [&](const std::string& s) { return s == "sqlite" ? &drv : nullptr; }, &stats)
+          .ok());
   MsgContext req = MakeCtx(kInvite);
   ASSERT_EQ(t.TraceMessage(req, "db", kTypeSip, "attrs-x"), 1);
   MsgContext rpl = MakeCtx(kReply);
@@ -295,7 +297,8 @@ TEST(TracerTest, DbDestinationWritesSipTraceRows) {
 TEST(TracerTest, DbWithoutDriverAndHepIdWithoutProtoHepFailStart) {
   Tracer t(Opts());
   t.AddDest(Dest("[db]mysql://u:p@h/db"));
-  Status st = t.Start(nullptr, [](const std::string&) { return nullptr; }, nullptr);
+  Status st = t.Start(
+      nullptr, [](const std::string&) { return nullptr; }, nullptr);
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("db_mysql"), std::string::npos) << st.message();
   Tracer t2(Opts());
