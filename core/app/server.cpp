@@ -17,6 +17,18 @@ namespace sipcapd {
 
 namespace {
 thread_local VarStore t_vars;
+
+// The signals the main thread handles with sigwait() (blocked everywhere):
+// SIGTERM/SIGINT shut down, SIGHUP re-opens logs, SIGUSR1 wakes it.
+sigset_t ControlSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGUSR1);
+  return set;
+}
 }  // namespace
 
 // The Registrar handed to one module: its view of the core.
@@ -130,12 +142,7 @@ void Server::StartThread(const std::string& role, int rank, std::function<void()
 Status Server::Start() {
   main_thread_ = pthread_self();
   // Block the signals every thread inherits; the main thread sigwait()s.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  sigaddset(&set, SIGUSR1);
+  sigset_t set = ControlSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -238,12 +245,7 @@ void Server::RequestShutdown() {
 }
 
 void Server::WaitForSignal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  sigaddset(&set, SIGUSR1);
+  sigset_t set = ControlSignals();
   while (!stop_) {
     int sig = 0;
     if (sigwait(&set, &sig) != 0) continue;

@@ -49,6 +49,13 @@ ProcessResult ProcessSip(ProxyCore& core, ScriptRunner& script, MsgContext& ctx)
   return ProcessResult::kReplyForwarded;
 }
 
+Result<Destination> NextHop(const MsgContext& ctx, const sip::Message& msg) {
+  std::string_view target = !ctx.dst_uri.empty()    ? std::string_view(ctx.dst_uri)
+                            : !ctx.new_ruri.empty() ? std::string_view(ctx.new_ruri)
+                                                    : msg.ruri();
+  return ParseDestination(target);
+}
+
 Status Forward(ProxyCore& core, MsgContext& ctx, const Destination* dest) {
   sip::Message* m = sip::Parsed(ctx);
   if (!m) return Status::Invalid("unparsable message");
@@ -57,10 +64,7 @@ Status Forward(ProxyCore& core, MsgContext& ctx, const Destination* dest) {
   if (dest) {
     d = *dest;
   } else {
-    std::string_view target = !ctx.dst_uri.empty()    ? std::string_view(ctx.dst_uri)
-                              : !ctx.new_ruri.empty() ? std::string_view(ctx.new_ruri)
-                                                      : m->ruri();
-    auto pd = ParseDestination(target);
+    auto pd = NextHop(ctx, *m);
     if (!pd.ok()) {
       core.stats().err_requests.Inc();
       return pd.status();

@@ -33,6 +33,11 @@ ProcessResult ProcessSip(ProxyCore& core, ScriptRunner& script, MsgContext& ctx)
 // Forwards the request in ctx (or a reply, see ForwardReply). `dest` may be
 // null (use $du / R-URI).
 Status Forward(ProxyCore& core, MsgContext& ctx, const Destination* dest);
+
+// Where a request goes when the script names no destination: $du if set,
+// else the rewritten $ru, else the message's R-URI (shared by forward()
+// and tm's t_relay()).
+Result<Destination> NextHop(const MsgContext& ctx, const sip::Message& msg);
 Status ForwardReply(ProxyCore& core, MsgContext& ctx);
 
 // Creates the ProxyCore, publishes it as kProxyCoreService (owner "core"),

@@ -215,10 +215,7 @@ int TmCore::AddBranch(Transaction& t, MsgContext& ctx, const proxy::Destination*
   if (dest) {
     d = *dest;
   } else {
-    std::string_view target = !ctx.dst_uri.empty()    ? std::string_view(ctx.dst_uri)
-                              : !ctx.new_ruri.empty() ? std::string_view(ctx.new_ruri)
-                                                      : m->ruri();
-    auto pd = proxy::ParseDestination(target);
+    auto pd = proxy::NextHop(ctx, *m);
     if (!pd.ok()) {
       LOG_ERR("tm", "t_relay: bad destination: %s", pd.status().message().c_str());
       return -1;
