@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Tracing cost (issue 8): stateful proxy call rate with sipp (UAC -> proxy
+# t_relay -> UAS, UDP, 127.0.0.1) without and with dialog tracing
+# (sip_trace(.., "d"), HEPv3 over UDP) to a sipcapd capture node (proto_hep +
+# sipcapture, hep_route that only counts: the collector is not the thing
+# measured), and Kamailio 5.6 (tm + dialog + siptrace sip_trace(uri, $ci,
+# "d"), HEPv3) on the same traffic, same collector, same run. Each of the
+# four configurations runs BENCH_ROUNDS (default 2) times, interleaved, best
+# run kept; each run gets BENCH_SECS (default 6) seconds of sipp at most
+# BENCH_CONC calls in flight (default 40; offered rate 5000/s, so the proxy
+# is the limit, not overload retransmissions). The figure is successful
+# calls per second. Prints the rates, the tracing cost % of each proxy
+# (issue target for sipcapd <= 10 %) and the sipcapd/Kamailio ratio (traced).
+# Runtime about 4 x ROUNDS x (BENCH_SECS + 3) s (~75 s). Numbers are printed, not asserted.
+# Env: SIPCAPD_BIN, SIPCAPD_MODULE_DIR (as in ctest), or BUILD=<build dir>
+# (test/bench/run.sh passes SIPCAPD_BUILD_DIR).
+set -uo pipefail
+BUILD=${BUILD:-${SIPCAPD_BUILD_DIR:-build}}
+SIPCAPD_BIN=${SIPCAPD_BIN:-$BUILD/bin/sipcapd}
+SIPCAPD_MODULE_DIR=${SIPCAPD_MODULE_DIR:-$BUILD/modules}
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+SECS=${BENCH_SECS:-6}
+ROUNDS=${BENCH_ROUNDS:-2}
+CONC=${BENCH_CONC:-40}
+CHILDREN=${BENCH_CHILDREN:-2}
+KAM_MPATH=${KAM_MPATH:-/usr/lib/x86_64-linux-gnu/kamailio/modules}
+PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
+command -v sipp >/dev/null || { echo "SKIP: sipp not installed"; exit 77; }
+for m in proto_udp proto_hep tm dialog siptrace sipmsgops sipcapture db_sqlite mi_fifo; do
+  [ -f "$SIPCAPD_MODULE_DIR/$m.so" ] || { echo "FAIL: $m.so not built in $SIPCAPD_MODULE_DIR"; exit 1; }
+done
+TMP=$(mktemp -d /tmp/trace-cost.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done; sleep 0.3; rm -rf "$TMP"; }
+trap cleanup EXIT
+port() { "$PY" -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+listening() { ss -Hlun "sport = :$1" | grep -q .; }
+wait_listen() { local i; for i in $(seq 1 100); do listening "$1" && return 0; sleep 0.1; done; return 1; }
+export OSIPS_FIFO_TIMEOUT=5
+mi() { OSIPS_FIFO="$TMP/cap_fifo" "$SRC/scripts/opensipsctl" fifo "$@"; }
+received() { mi get_statistics proto_hep:received 2>/dev/null | sed -n 's/^proto_hep:received:: *//p'; }
+
+# --- the collector: a sipcapd capture node that decodes and counts.
+CS=$(port)
+cat >"$TMP/capture.cfg" <<CFG
+log_level=2
+children=2
+mpath="$SIPCAPD_MODULE_DIR"
+listen=hep_udp:127.0.0.1:$CS
+loadmodule "proto_hep.so"
+loadmodule "db_sqlite.so"
+loadmodule "sipcapture.so"
+loadmodule "mi_fifo.so"
+modparam("mi_fifo", "fifo_name", "$TMP/cap_fifo")
+modparam("proto_hep", "hep_rcvbuf", 67108864)
+# not written (the route only counts), but sipcapture needs a db_url
+modparam("sipcapture", "db_url", "sqlite://$TMP/capture.db")
+modparam("sipcapture", "capture_on", 1)
+modparam("sipcapture", "hep_capture_on", 1)
+modparam("sipcapture", "hep_route", "count_only")
+route[count_only] { exit; }
+CFG
+"$SIPCAPD_BIN" -F -E -f "$TMP/capture.cfg" >"$TMP/capture.log" 2>&1 &
+PIDS+=($!)
+wait_listen "$CS" || { cat "$TMP/capture.log"; echo "FAIL: capture node did not start"; exit 1; }
+for i in $(seq 1 50); do [ -p "$TMP/cap_fifo" ] && break; sleep 0.1; done
+
+U=$(port)
+(cd "$TMP" && sipp -sn uas -i 127.0.0.1 -p "$U" -bg >"$TMP/uas.out" 2>&1)
+UAS=$(sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p' "$TMP/uas.out")
+[ -n "$UAS" ] || { cat "$TMP/uas.out"; echo "FAIL: sipp uas"; exit 1; }
+PIDS+=("$UAS")
+
+# measure NAME PORT: successful calls/s through the proxy; also prints the
+# HEP packets the collector received per call during the run (stderr).
+measure() {
+  local name=$1 p=$2 c r0 r1 ok failed
+  c=$(port); r0=$(received)
+  timeout $((SECS + 30)) sipp -sn uac "127.0.0.1:$p" -i 127.0.0.1 -p "$c" -r 5000 -l "$CONC" \
+    -m 100000000 -timeout "${SECS}s" -nostdin -recv_timeout 5000 >"$TMP/uac_$name.out" 2>&1
+  ok=$(grep "Successful call" "$TMP/uac_$name.out" | tail -1 | awk -F'|' '{print $3}' | tr -d ' ')
+  failed=$(grep "Failed call" "$TMP/uac_$name.out" | tail -1 | awk -F'|' '{print $3}' | tr -d ' ')
+  sleep 1; r1=$(received)
+  echo "  $name: ${ok:-0} calls ok, ${failed:-?} failed in ${SECS}s; collector received $(( ${r1:-0} - ${r0:-0} )) HEP packets" \
+       "($("$PY" -c "print(round(($(( ${r1:-0} - ${r0:-0} ))) / max(${ok:-0}, 1), 1))") a call)" >&2
+  echo $(( ${ok:-0} / SECS ))
+}
+stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+
+# --- sipcapd stateful proxy, without and with sip_trace(.., "d")
+sipcapd_proxy() {  # sipcapd_proxy NAME TRACE(0|1): prints the rate
+  local p t=""; p=$(port)
+  [ "$2" = 1 ] && t='if (is_method("INVITE") && !has_totag()) sip_trace("tr", "d");'
+  cat >"$TMP/$1.cfg" <<CFG
+log_level=2
+children=$CHILDREN
+mpath="$SIPCAPD_MODULE_DIR"
+listen=udp:127.0.0.1:$p
+loadmodule "proto_udp.so"
+loadmodule "proto_hep.so"
+loadmodule "sipmsgops.so"
+loadmodule "tm.so"
+loadmodule "dialog.so"
+loadmodule "siptrace.so"
+modparam("proto_hep", "hep_id", "[cap] 127.0.0.1:$CS; transport=udp; version=3")
+modparam("siptrace", "trace_id", "[tr]hep:cap")
+route {
+  $t
+  t_relay("udp:127.0.0.1:$U");
+}
+CFG
+  "$SIPCAPD_BIN" -F -E -f "$TMP/$1.cfg" >"$TMP/$1.log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  wait_listen "$p" || { tail "$TMP/$1.log" >&2; echo 0; return; }
+  measure "$1" "$p"
+  stop "$pid"
+}
+
+# --- Kamailio stateful proxy (tm + dialog + siptrace), without and with tracing
+kamailio_proxy() {  # kamailio_proxy NAME TRACE(0|1)
+  local p t=""; p=$(port)
+  [ "$2" = 1 ] && t='if (is_method("INVITE") && !has_totag()) { dlg_manage(); sip_trace("sip:127.0.0.1:'"$CS"'", "$ci", "d"); } else if (has_totag()) { dlg_manage(); }'
+  cat >"$TMP/$1.cfg" <<CFG
+#!KAMAILIO
+debug=1
+log_stderror=yes
+children=$CHILDREN
+disable_tcp=yes
+listen=udp:127.0.0.1:$p
+mpath="$KAM_MPATH"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "pv.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "rr.so"
+loadmodule "dialog.so"
+loadmodule "siptrace.so"
+modparam("siptrace", "hep_mode_on", 1)
+modparam("siptrace", "hep_version", 3)
+modparam("siptrace", "trace_to_database", 0)
+modparam("siptrace", "trace_on", 1)
+request_route {
+  $t
+  \$du = "sip:127.0.0.1:$U";
+  t_relay();
+}
+CFG
+  kamailio -f "$TMP/$1.cfg" -DD -E -m 128 -M 16 -w "$TMP" -Y "$TMP" -P "$TMP/$1.pid" >"$TMP/$1.log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  wait_listen "$p" || { tail "$TMP/$1.log" >&2; echo 0; return; }
+  measure "$1" "$p"
+  stop "$pid"
+}
+
+echo "stateful proxy (tm t_relay, UDP, $CHILDREN workers, best of $ROUNDS x ${SECS}s, <= $CONC calls in flight), HEPv3/UDP collector = sipcapd capture node:"
+# Two rounds, interleaved, best of each: the machine is shared and noisy.
+S0=0; S1=0; K0=0; K1=0
+max() { [ "$1" -gt "$2" ] && echo "$1" || echo "$2"; }
+for round in $(seq 1 "$ROUNDS"); do
+  S0=$(max "$S0" "$(sipcapd_proxy sipcapd_plain_$round 0)")
+  S1=$(max "$S1" "$(sipcapd_proxy sipcapd_traced_$round 1)")
+  if command -v kamailio >/dev/null; then
+    K0=$(max "$K0" "$(kamailio_proxy kamailio_plain_$round 0)")
+    K1=$(max "$K1" "$(kamailio_proxy kamailio_traced_$round 1)")
+  fi
+done
+command -v kamailio >/dev/null || echo "  kamailio not installed: no comparison"
+"$PY" - "$S0" "$S1" "$K0" "$K1" <<'PY'
+import sys
+s0, s1, k0, k1 = map(int, sys.argv[1:])
+cost = lambda a, b: "%.1f %%" % (100.0 * (a - b) / a) if a else "n/a"
+print("  sipcapd  without tracing: %6d calls/s" % s0)
+print("  sipcapd  sip_trace d    : %6d calls/s   tracing cost %s (target <= 10 %%)" % (s1, cost(s0, s1)))
+print("  kamailio without tracing: %6d calls/s" % k0)
+print("  kamailio sip_trace d    : %6d calls/s   tracing cost %s" % (k1, cost(k0, k1)))
+print("  ratio sipcapd/kamailio traced: %s, untraced: %s" % (
+    "%.2f" % (s1 / k1) if k1 else "n/a", "%.2f" % (s0 / k0) if k0 else "n/a"))
+PY
