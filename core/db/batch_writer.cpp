@@ -46,8 +46,11 @@ Status BatchWriter::Start() {
   if (started_) return Status::Ok();
   if (!driver_) return Status::Invalid("BatchWriter: no driver for " + url_.scheme);
   if (!opts_.spool_dir.empty()) {
-    SIPCAPD_RETURN_IF_ERROR(
-        spool_.Open(opts_.spool_dir, opts_.stats_group, opts_.spool_max_bytes, opts_.spool_fsync));
+    SpoolOptions so;
+    so.max_bytes = opts_.spool_max_bytes;
+    so.fsync = opts_.spool_fsync;
+    so.segment_bytes = opts_.spool_segment_bytes;
+    SIPCAPD_RETURN_IF_ERROR(spool_.Open(opts_.spool_dir, opts_.stats_group, so));
     spool_on_ = true;
     c_.spool_truncated_bytes.Set(static_cast<int64_t>(spool_.truncated_bytes()));
     c_.spool_bytes.Set(static_cast<int64_t>(spool_.file_bytes()));

@@ -57,6 +57,7 @@ struct BatchWriterOptions {
   int reconnect_max_ms = 5000;  // backoff cap
   std::string spool_dir;        // empty: no spool (drops instead)
   uint64_t spool_max_bytes = 1ull << 30;
+  uint64_t spool_segment_bytes = 0;  // 0: automatic (see SpoolOptions)
   FsyncPolicy spool_fsync = FsyncPolicy::kPeriodic;
   int spool_fsync_interval_ms = 1000;
   std::string quarantine_file;  // empty: <spool_dir>/<group>.quarantine

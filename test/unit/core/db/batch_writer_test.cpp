@@ -254,7 +254,7 @@ TEST(BatchWriter, TornSpoolAfterKill9ReplaysCleanly) {
     for (int i = 0; i < 1000; ++i) ASSERT_TRUE(w->Enqueue(t, MakeRow(i)).ok());
     w->Stop();  // everything in the spool: 10 records of 100 rows
   }
-  std::string path = f.dir + "/bwtest.spool";
+  std::string path = f.dir + "/bwtest.spool.0000000000";  // one segment
   struct stat st;
   ASSERT_EQ(stat(path.c_str(), &st), 0);
   ASSERT_EQ(truncate(path.c_str(), st.st_size - 100), 0);  // torn last record
