@@ -205,7 +205,9 @@ TEST(SpoolSegments, RotateAndReclaimDuringReplay) {
     if (now < last) ++drops;
     last = now;
     EXPECT_EQ(now, s.file_bytes());
-    if (i == n / 2) EXPECT_LT(now, full * 6 / 10);  // half replayed: about half the space
+    if (i == n / 2) {
+      EXPECT_LT(now, full * 6 / 10);  // half replayed: about half the space
+    }
   }
   EXPECT_GE(drops, static_cast<int>(segs) - 1);
   EXPECT_FALSE(s.Peek(&out));
