@@ -1,5 +1,7 @@
 // db_mysql: the MariaDB/MySQL backend (MariaDB Connector/C). Publishes its
 // db::Driver as the service "db_driver:mysql" for BatchWriter users.
+// Param insert_mode = "bulk" (default: prepared statement with array
+// binding) | "multi_row" (escaped multi-row INSERTs); doc/modules/db_mysql.md.
 #include <memory>
 
 #include "core/module/module_api.h"
@@ -17,6 +19,12 @@ ModuleExports* Create() {
   auto s = std::make_shared<State>();
   e->name = "db_mysql";
   e->state = s;
+  e->params.push_back({"insert_mode", ParamType::kStr, false, [s](const Value& v) -> Status {
+                         auto m = ParseInsertMode(v.str_value());
+                         if (!m.ok()) return m.status();
+                         s->driver.set_insert_mode(m.value());
+                         return Status::Ok();
+                       }});
   e->init = [s](Registrar& reg) -> Status {
     return reg.PublishService(db::DriverServiceName("mysql"), &s->driver);
   };

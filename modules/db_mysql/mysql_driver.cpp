@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "modules/db_mysql/mysql_bulk.h"
+
 namespace sipcapd::db_mysql {
 namespace {
 
@@ -18,7 +20,10 @@ int OptSeconds(const db::Url& url, const char* key, int ms_default) {
 class MysqlConnection : public db::Connection {
  public:
   explicit MysqlConnection(MYSQL* m) : m_(m) {}
-  ~MysqlConnection() override { mysql_close(m_); }
+  ~MysqlConnection() override {
+    bulk_.reset();  // statements close before their connection
+    mysql_close(m_);
+  }
 
   Status Error(const std::string& what) {
     unsigned int e = mysql_errno(m_);
@@ -91,6 +96,7 @@ class MysqlConnection : public db::Connection {
   Status Insert(const std::string& table, const std::vector<std::string>& columns,
                 std::span<const db::Row> rows) override {
     if (rows.empty()) return Status::Ok();
+    if (bulk_) return bulk_->Insert(table, columns, rows, max_packet_);
     if (!db::IsSafeIdentifier(table)) return Status::Invalid("bad table name '" + table + "'");
     std::string& q = buf_;
     q.clear();
@@ -164,8 +170,9 @@ class MysqlConnection : public db::Connection {
     return Status::Ok();
   }
 
-  Status Setup() {
+  Status Setup(InsertMode mode) {
     SIPCAPD_RETURN_IF_ERROR(Exec("SET time_zone='+00:00'"));
+    if (mode == InsertMode::kBulk && BulkSupported(m_)) bulk_ = std::make_unique<BulkInserter>(m_);
     auto r = Query("SELECT @@max_allowed_packet");
     if (r.ok() && !r->rows.empty() && r->rows[0][0]) {
       max_packet_ = strtoull(r->rows[0][0]->c_str(), nullptr, 10);
@@ -175,6 +182,7 @@ class MysqlConnection : public db::Connection {
 
  private:
   MYSQL* m_;
+  std::unique_ptr<BulkInserter> bulk_;  // set: bulk mode
   std::string buf_;
   size_t max_packet_ = 0;
 };
@@ -210,7 +218,13 @@ Result<std::unique_ptr<db::Connection>> MysqlDriver::Connect(const db::Url& url,
     return st;
   }
   auto conn = std::make_unique<MysqlConnection>(m);
-  Status st = conn->Setup();
+  InsertMode mode = mode_;
+  if (std::string o = url.Option("insert_mode"); !o.empty()) {
+    auto m = ParseInsertMode(o);
+    if (!m.ok()) return m.status();
+    mode = m.value();
+  }
+  Status st = conn->Setup(mode);
   if (!st.ok()) return Status::Unavailable(st.message());
   return std::unique_ptr<db::Connection>(std::move(conn));
 }

@@ -2,6 +2,15 @@
 
 namespace sipcapd::db_mysql {
 
+Result<InsertMode> ParseInsertMode(std::string_view s) {
+  if (s == "bulk") return InsertMode::kBulk;
+  if (s == "multi_row" || s == "multirow") return InsertMode::kMultiRow;
+  return Status::Invalid("db_mysql insert_mode must be bulk or multi_row, not '" + std::string(s) +
+                         "'");
+}
+
+const char* InsertModeName(InsertMode m) { return m == InsertMode::kBulk ? "bulk" : "multi_row"; }
+
 StatusCode ClassifyMysqlError(unsigned int err) {
   if (err >= 2000 && err < 3000) return StatusCode::kUnavailable;  // client: CR_*
   switch (err) {

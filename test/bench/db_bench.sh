@@ -29,10 +29,15 @@ fresh() {
   "$SRC/scripts/sipcapd-dbctl" create "$URL" >/dev/null
 }
 
+# Both db_mysql insert modes, then the mysql client, each into a fresh DB.
 fresh
-out=$("$BIN" mysql "$URL" "$ROWS" "$TMP/rows.sql")
+out=$("$BIN" mysql "$URL" "$ROWS" "$TMP/rows.sql" bulk)
 echo "$out"
-bw=$(echo "$out" | awk '/^mysql_batchwriter/ {print $4}')
+bulk=$(echo "$out" | awk '/^mysql_batchwriter_bulk/ {print $4}')
+fresh
+out=$("$BIN" mysql "$URL" "$ROWS" - multi_row)
+echo "$out"
+multi=$(echo "$out" | awk '/^mysql_batchwriter_multi_row/ {print $4}')
 fresh
 t0=$(date +%s.%N)
 client sipcapd_bench < "$TMP/rows.sql"
@@ -41,11 +46,17 @@ n=$(client -N sipcapd_bench -e "SELECT COUNT(*) FROM sip_capture")
 [[ "$n" == "$ROWS" ]] || { echo "db_bench: mysql client stored $n of $ROWS" >&2; exit 1; }
 cl=$(awk -v r="$ROWS" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", r / (b - a)}')
 echo "mysql_client_1000row_inserts $ROWS $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}') $cl"
-ratio=$(awk -v a="$bw" -v b="$cl" 'BEGIN {printf "%.2f", a / b}')
-echo "ratio batchwriter/mysql_client = $ratio (target >= 0.8)"
+for m in bulk multi; do
+  v=${!m}
+  ratio=$(awk -v a="$v" -v b="$cl" 'BEGIN {printf "%.2f", a / b}')
+  echo "ratio batchwriter_$m/mysql_client = $ratio (target >= 0.8)"
+done
+awk -v a="$bulk" -v b="$multi" 'BEGIN {printf "bulk/multi_row = %.2f (faster: %s)\n", a / b, a > b ? "bulk" : "multi_row"}'
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$SRC/scripts/sipcapd-dbctl" drop "$URL" >/dev/null
 
 rm -f "$TMP/bench.db"
 "$SRC/scripts/sipcapd-dbctl" create "sqlite://$TMP/bench.db" >/dev/null
 "$BIN" sqlite "$TMP/bench.db" "$ROWS" | tee "$TMP/sq.txt"
 awk '/^sqlite_batchwriter/ {printf "sqlite rows/s = %s (target >= 100000)\n", $4}' "$TMP/sq.txt"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,11 +1,14 @@
 // link: db_mysql_logic db_sqlite_logic
 // Storage benchmark (run by test/bench/db_bench.sh):
-//   db_storage_bench mysql  <url> <rows> <sql_out_file>
-//     BatchWriter rows/s into the HOMER 5 sip_capture table, then writes the
-//     same rows as 1000-row INSERT statements to <sql_out_file> for the
-//     mysql client comparison done by the script.
+//   db_storage_bench mysql  <url> <rows> <sql_out_file> [bulk|multi_row]
+//     BatchWriter rows/s into the HOMER 5 sip_capture table with the given
+//     db_mysql insert mode (default: the driver default), then (if
+//     <sql_out_file> is not "-") writes the same rows as 1000-row INSERT
+//     statements for the mysql client comparison done by the script.
 //   db_storage_bench sqlite <file> <rows>
-//     BatchWriter rows/s into SQLite.
+//     BatchWriter rows/s into SQLite, then the driver alone (1000-row
+//     Insert calls from pre-built rows, no BatchWriter) into a copy of the
+//     table, to separate BatchWriter overhead from SQLite time.
 // Prints "name rows seconds rows_per_s" lines.
 #include <chrono>
 #include <cstdio>
@@ -141,6 +144,31 @@ double RunWriter(Driver* drv, const Url& url, int rows, const char* name) {
   return rows / s;
 }
 
+// The driver alone: Insert calls of 1000 pre-built rows into a fresh copy
+// of sip_capture (same indexes), one connection, no BatchWriter.
+double RunDriverOnly(Driver* drv, const Url& url, int rows, const char* name) {
+  auto c = drv->Connect(url, {});
+  if (!c.ok()) return -1;
+  Connection* conn = c.value().get();
+  (void)conn->Query("DROP TABLE IF EXISTS sip_capture_bench_copy");
+  if (!conn->CreateTableLike("sip_capture_bench_copy", "sip_capture").ok()) return -1;
+  std::vector<Row> pre;
+  pre.reserve(rows);
+  for (int i = 0; i < rows; ++i) pre.push_back(HomerRow(i));
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < rows; i += 1000) {
+    std::span<const Row> chunk(pre.data() + i, std::min(rows - i, 1000));
+    Status st = conn->Insert("sip_capture_bench_copy", kCols, chunk);
+    if (!st.ok()) {
+      fprintf(stderr, "%s: %s\n", name, st.message().c_str());
+      return -1;
+    }
+  }
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  printf("%s %d %.3f %.0f\n", name, rows, s, rows / s);
+  return rows / s;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -154,16 +182,28 @@ int main(int argc, char** argv) {
     db_sqlite::SqliteDriver drv;
     auto url = ParseUrl(std::string("sqlite://") + argv[2]);
     if (!url.ok()) return 2;
-    return RunWriter(&drv, url.value(), rows, "sqlite_batchwriter") > 0 ? 0 : 1;
+    if (RunWriter(&drv, url.value(), rows, "sqlite_batchwriter") <= 0) return 1;
+    return RunDriverOnly(&drv, url.value(), rows, "sqlite_driver_only") > 0 ? 0 : 1;
   }
   if (mode != "mysql" || argc < 5) return 2;
   db_mysql::MysqlDriver drv;
+  if (argc > 5) {
+    auto m = db_mysql::ParseInsertMode(argv[5]);
+    if (!m.ok()) {
+      fprintf(stderr, "%s\n", m.status().message().c_str());
+      return 2;
+    }
+    drv.set_insert_mode(m.value());
+  }
   auto url = ParseUrl(argv[2]);
   if (!url.ok()) {
     fprintf(stderr, "%s\n", url.status().message().c_str());
     return 2;
   }
-  if (RunWriter(&drv, url.value(), rows, "mysql_batchwriter") <= 0) return 1;
+  std::string name =
+      std::string("mysql_batchwriter_") + db_mysql::InsertModeName(drv.insert_mode());
+  if (RunWriter(&drv, url.value(), rows, name.c_str()) <= 0) return 1;
+  if (std::string(argv[4]) == "-") return 0;
   // The same rows as 1000-row INSERTs for the mysql client.
   auto c = drv.Connect(url.value(), {});
   if (!c.ok()) return 1;

@@ -34,8 +34,10 @@ Row MakeRow(int id, std::string pad = "payload 'quoted' \\ text") {
   return r;
 }
 
-class MysqlBatchWriterTest : public ::testing::Test {
+// Every test runs in both db_mysql insert modes.
+class MysqlBatchWriterTest : public ::testing::TestWithParam<db_mysql::InsertMode> {
  protected:
+  void SetUp() override { drv_.set_insert_mode(GetParam()); }
   void Connect(const std::string& u) {
     auto url = ParseUrl(u);
     ASSERT_TRUE(url.ok()) << u;
@@ -74,7 +76,7 @@ class MysqlBatchWriterTest : public ::testing::Test {
   std::string dir_ = TempDir();
 };
 
-TEST_F(MysqlBatchWriterTest, BadRowQuarantinedRestStored) {
+TEST_P(MysqlBatchWriterTest, BadRowQuarantinedRestStored) {
   std::string u = testing::MysqlTestUrl();
   ASSERT_FALSE(u.empty()) << "could not start the test MariaDB";
   Connect(u);
@@ -99,7 +101,7 @@ TEST_F(MysqlBatchWriterTest, BadRowQuarantinedRestStored) {
   EXPECT_NE(line.find("\"id\":123"), std::string::npos) << line;
 }
 
-TEST_F(MysqlBatchWriterTest, StalledServerSpoolsUnderMemoryBound) {
+TEST_P(MysqlBatchWriterTest, StalledServerSpoolsUnderMemoryBound) {
   std::string u = testing::MysqlTestUrl();
   ASSERT_FALSE(u.empty()) << "could not start the test MariaDB";
   Connect(u);
@@ -129,7 +131,7 @@ TEST_F(MysqlBatchWriterTest, StalledServerSpoolsUnderMemoryBound) {
 }
 
 // DB down when the writer starts, then up; then restarted mid-load.
-TEST_F(MysqlBatchWriterTest, DownAtStartThenRestartMidLoad) {
+TEST_P(MysqlBatchWriterTest, DownAtStartThenRestartMidLoad) {
   std::string started = MariaDbScript("start", kFaultEnv);
   ASSERT_EQ(started.rfind("ERROR", 0), std::string::npos) << started;
   std::string u = MariaDbScript("url", kFaultEnv);
@@ -173,6 +175,13 @@ TEST_F(MysqlBatchWriterTest, DownAtStartThenRestartMidLoad) {
   EXPECT_GT(w->counters().spooled.Get(), 0);
   EXPECT_EQ(w->counters().dropped_spool_full.Get(), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Modes, MysqlBatchWriterTest,
+                         ::testing::Values(db_mysql::InsertMode::kBulk,
+                                           db_mysql::InsertMode::kMultiRow),
+                         [](const ::testing::TestParamInfo<db_mysql::InsertMode>& i) {
+                           return std::string(db_mysql::InsertModeName(i.param));
+                         });
 
 }  // namespace
 }  // namespace sipcapd::db

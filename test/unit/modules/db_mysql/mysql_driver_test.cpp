@@ -12,9 +12,11 @@ namespace {
 using db::Row;
 using db::Value;
 
-class MysqlDriverTest : public ::testing::Test {
+// Every test runs in both insert modes (bulk array binding, multi-row text).
+class MysqlDriverTest : public ::testing::TestWithParam<InsertMode> {
  protected:
   void SetUp() override {
+    drv_.set_insert_mode(GetParam());
     std::string u = db::testing::MysqlTestUrl();
     ASSERT_FALSE(u.empty()) << "could not start the test MariaDB (scripts/test-mariadb.sh)";
     auto url = db::ParseUrl(u);
@@ -28,12 +30,17 @@ class MysqlDriverTest : public ::testing::Test {
     auto r = conn_->Query(sql);
     ASSERT_TRUE(r.ok()) << sql << ": " << r.status().message();
   }
+  int64_t SessionStatus(const std::string& var) {
+    auto r = conn_->Query("SHOW SESSION STATUS LIKE '" + var + "'");
+    if (!r.ok() || r->rows.empty() || !r->rows[0][1]) return -1;
+    return atoll(r->rows[0][1]->c_str());
+  }
   MysqlDriver drv_;
   db::Url url_;
   std::unique_ptr<db::Connection> conn_;
 };
 
-TEST_F(MysqlDriverTest, RoundTripEveryType) {
+TEST_P(MysqlDriverTest, RoundTripEveryType) {
   Exec("DROP TABLE IF EXISTS rt");
   Exec(
       "CREATE TABLE rt (i INT, b BIGINT, d DOUBLE, s VARCHAR(100), bl BLOB, dt DATETIME(6),"
@@ -61,7 +68,7 @@ TEST_F(MysqlDriverTest, RoundTripEveryType) {
   EXPECT_FALSE(v[6].has_value());
 }
 
-TEST_F(MysqlDriverTest, HostileValues) {
+TEST_P(MysqlDriverTest, HostileValues) {
   Exec("DROP TABLE IF EXISTS hv");
   Exec("CREATE TABLE hv (id INT, s MEDIUMTEXT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
   std::vector<std::string> hostile = {"it's",
@@ -90,7 +97,7 @@ TEST_F(MysqlDriverTest, HostileValues) {
   EXPECT_EQ(*q->rows.back()[1], "bad \xEF\xBF\xBD\xEF\xBF\xBD utf8 \xEF\xBF\xBD");
 }
 
-TEST_F(MysqlDriverTest, ErrorClassification) {
+TEST_P(MysqlDriverTest, ErrorClassification) {
   Row r;
   r.values = {Value::Int(1)};
   Status st = conn_->Insert("no_such_table_xyz", {"id"}, {&r, 1});
@@ -106,7 +113,7 @@ TEST_F(MysqlDriverTest, ErrorClassification) {
   EXPECT_EQ(bad.status().code(), StatusCode::kUnavailable);
 }
 
-TEST_F(MysqlDriverTest, CreateTableLike) {
+TEST_P(MysqlDriverTest, CreateTableLike) {
   Exec("DROP TABLE IF EXISTS tmpl_x");
   Exec("DROP TABLE IF EXISTS tmpl_x_20240101");
   Exec("CREATE TABLE tmpl_x (id INT, KEY k(id))");
@@ -115,6 +122,109 @@ TEST_F(MysqlDriverTest, CreateTableLike) {
   ASSERT_TRUE(q.ok());
   EXPECT_EQ(q->rows.size(), 1u);
   EXPECT_EQ(conn_->CreateTableLike("a_b", "no_template").code(), StatusCode::kNotFound);
+}
+
+// The mode really in use: bulk prepares once per table and executes
+// statements; multi-row sends text INSERTs only.
+TEST_P(MysqlDriverTest, ModeInUseAndStatementCache) {
+  Exec("DROP TABLE IF EXISTS mc");
+  Exec("CREATE TABLE mc (id INT, s VARCHAR(20), d DOUBLE, t DATETIME(6), n INT NULL)");
+  int64_t prep0 = SessionStatus("Com_stmt_prepare");
+  int64_t ins0 = SessionStatus("Com_insert");
+  for (int k = 0; k < 3; ++k) {
+    std::vector<Row> rows;
+    for (int i = 0; i < 50; ++i) {
+      Row r;
+      r.values = {Value::Int(k * 100 + i), Value::String("s" + std::to_string(i)),
+                  Value::Double(i / 4.0), Value::DateTime(1700000000000000LL + i),
+                  i % 3 ? Value::Int(i) : Value::Null()};
+      rows.push_back(r);
+    }
+    Status st = conn_->Insert("mc", {"id", "s", "d", "t", "n"}, rows);
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
+  int64_t prep = SessionStatus("Com_stmt_prepare") - prep0;
+  int64_t ins = SessionStatus("Com_insert") - ins0;
+  if (GetParam() == InsertMode::kBulk) {
+    EXPECT_EQ(prep, 1) << "one prepare for three batches";
+  } else {
+    EXPECT_EQ(prep, 0);
+    EXPECT_EQ(ins, 3);
+  }
+  auto q = conn_->Query(
+      "SELECT COUNT(*), SUM(n IS NULL), SUM(d), MIN(t), MAX(s) FROM mc WHERE id < 100");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(*q->rows[0][0], "50");
+  EXPECT_EQ(*q->rows[0][1], "17");
+  EXPECT_EQ(*q->rows[0][2], "306.25");
+  EXPECT_EQ(*q->rows[0][3], "2023-11-14 22:13:20.000000");
+  EXPECT_EQ(*q->rows[0][4], "s9");
+}
+
+// A column whose values mix types (int and text) is stored as text values.
+TEST_P(MysqlDriverTest, MixedTypesInOneColumn) {
+  Exec("DROP TABLE IF EXISTS mx");
+  Exec("CREATE TABLE mx (id INT, v VARCHAR(40))");
+  std::vector<Row> rows(3);
+  rows[0].values = {Value::Int(0), Value::Int(42)};
+  rows[1].values = {Value::Int(1), Value::String("x")};
+  rows[2].values = {Value::Int(2), Value::Double(2.5)};
+  ASSERT_TRUE(conn_->Insert("mx", {"id", "v"}, rows).ok());
+  auto q = conn_->Query("SELECT v FROM mx ORDER BY id");
+  ASSERT_TRUE(q.ok());
+  ASSERT_EQ(q->rows.size(), 3u);
+  EXPECT_EQ(*q->rows[0][0], "42");
+  EXPECT_EQ(*q->rows[1][0], "x");
+  EXPECT_EQ(*q->rows[2][0], "2.5");
+}
+
+// A batch over max_allowed_packet is refused as a data error (the
+// BatchWriter splits it) and stores nothing; one bad row makes the whole
+// call fail with no row stored (atomic, so splitting cannot duplicate).
+TEST_P(MysqlDriverTest, OverMaxPacketAndAtomicFailure) {
+  auto mp = conn_->Query("SELECT @@max_allowed_packet");
+  ASSERT_TRUE(mp.ok());
+  size_t max_packet = std::stoull(*mp->rows[0][0]);
+  Exec("DROP TABLE IF EXISTS big");
+  Exec("CREATE TABLE big (id INT, s LONGTEXT, v VARCHAR(5)) ENGINE=InnoDB");
+  std::vector<Row> rows;
+  size_t total = 0;
+  for (int i = 0; total < max_packet + (1 << 20); ++i) {
+    Row r;
+    r.values = {Value::Int(i), Value::String(std::string(1 << 20, 'b')), Value::String("ok")};
+    total += 1 << 20;
+    rows.push_back(std::move(r));
+  }
+  Status st = conn_->Insert("big", {"id", "s", "v"}, rows);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << st.message();
+  st = conn_->Insert("big", {"id", "s", "v"}, std::span<const Row>(rows).first(2));
+  EXPECT_TRUE(st.ok()) << st.message();
+  std::vector<Row> some(20);
+  for (int i = 0; i < 20; ++i) {
+    some[i].values = {Value::Int(100 + i), Value::String("x"),
+                      Value::String(i == 13 ? "too long" : "ok")};
+  }
+  st = conn_->Insert("big", {"id", "s", "v"}, some);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << st.message();
+  auto q = conn_->Query("SELECT COUNT(*) FROM big");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(*q->rows[0][0], "2");
+  // The connection (and a cached statement) still work after the error.
+  some[13].values[2] = Value::String("fine");
+  st = conn_->Insert("big", {"id", "s", "v"}, some);
+  EXPECT_TRUE(st.ok()) << st.message();
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, MysqlDriverTest,
+                         ::testing::Values(InsertMode::kBulk, InsertMode::kMultiRow),
+                         [](const ::testing::TestParamInfo<InsertMode>& i) {
+                           return std::string(InsertModeName(i.param));
+                         });
+
+TEST(MysqlInsertMode, Parse) {
+  EXPECT_EQ(ParseInsertMode("bulk").value(), InsertMode::kBulk);
+  EXPECT_EQ(ParseInsertMode("multi_row").value(), InsertMode::kMultiRow);
+  EXPECT_FALSE(ParseInsertMode("fast").ok());
 }
 
 TEST(MysqlUtf8, Sanitizer) {
