@@ -50,6 +50,8 @@ size_t HepSender::queued() const {
 }
 
 void HepSender::Disconnect() {
+  if (tls_) tls_->Close();
+  tls_.reset();
   if (fd_ >= 0) close(fd_);
   fd_ = -1;
 }
@@ -86,6 +88,10 @@ bool HepSender::Connect() {
       setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     }
+    if (dest_.transport == Transport::kTls && !StartTls(fd)) {
+      close(fd);
+      continue;
+    }
     fd_ = fd;
     ok = true;
   }
@@ -93,7 +99,78 @@ bool HepSender::Connect() {
   return ok;
 }
 
+bool HepSender::StartTls(int fd) {
+  if (!opts_.tls) {
+    LOG_ERR("proto_hep", "hep_id %s: transport=tls without a TLS client context",
+            dest_.name.c_str());
+    return false;
+  }
+  auto s = TlsSession::Connect(*opts_.tls, fd, dest_.host);
+  if (!s.ok()) {
+    stats_->tls_connect_failed.Inc();
+    LOG_WARN("proto_hep", "hep_id %s: %s", dest_.name.c_str(), s.status().message().c_str());
+    return false;
+  }
+  std::unique_ptr<TlsSession> tls = std::move(s.value());
+  int timeout_ms = opts_.tls->handshake_timeout_ms();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    TlsIo r = tls->Handshake();
+    if (r == TlsIo::kOk) break;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if ((r == TlsIo::kWantRead || r == TlsIo::kWantWrite) && left > 0) {
+      pollfd p{fd, static_cast<short>(r == TlsIo::kWantRead ? POLLIN : POLLOUT), 0};
+      poll(&p, 1, static_cast<int>(left));
+      continue;
+    }
+    stats_->tls_connect_failed.Inc();
+    LOG_WARN("proto_hep", "hep_id %s: TLS handshake with %s:%u failed: %s", dest_.name.c_str(),
+             dest_.host.c_str(), dest_.port, r == TlsIo::kError ? tls->error().c_str() : "timeout");
+    return false;
+  }
+  LOG_DBG("proto_hep", "hep_id %s: TLS to %s:%u, %s", dest_.name.c_str(), dest_.host.c_str(),
+          dest_.port, tls->Describe().c_str());
+  tls_ = std::move(tls);
+  return true;
+}
+
+bool HepSender::TlsWrite(const std::string& b) {
+  // Drain what the collector sent: an alert or close_notify fails this
+  // write (the packet is retried on a new connection) instead of losing it.
+  char junk[4096];
+  size_t n = 0;
+  while (true) {
+    TlsIo r = tls_->Read(junk, sizeof(junk), &n);
+    if (r == TlsIo::kOk) continue;
+    if (r == TlsIo::kWantRead || r == TlsIo::kWantWrite) break;
+    LOG_WARN("proto_hep", "hep_id %s: TLS connection closed by the collector%s%s",
+             dest_.name.c_str(), r == TlsIo::kError ? ": " : "",
+             r == TlsIo::kError ? tls_->error().c_str() : "");
+    return false;
+  }
+  size_t off = 0;
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.send_timeout_ms);
+  while (off < b.size()) {
+    TlsIo r = tls_->Write(b.data() + off, b.size() - off, &n);
+    if (r == TlsIo::kOk) {
+      off += n;
+      continue;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if ((r != TlsIo::kWantRead && r != TlsIo::kWantWrite) || left <= 0) return false;
+    pollfd p{fd_, static_cast<short>(r == TlsIo::kWantRead ? POLLIN : POLLOUT), 0};
+    poll(&p, 1, static_cast<int>(left));
+  }
+  return true;
+}
+
 bool HepSender::Write(const std::string& b) {
+  if (tls_) return TlsWrite(b);
   size_t off = 0;
   auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.send_timeout_ms);

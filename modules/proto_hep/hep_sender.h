@@ -9,17 +9,25 @@
 // Drops are counted in send_dropped and by reason: send_dropped_full (the
 // new packet, queue full), send_dropped_write (UDP send error, or a TCP
 // write that failed twice), send_dropped_shutdown (queued at stop).
+// transport=tls: after the TCP connect, a TLS handshake (SenderOptions::tls,
+// bounded by its handshake timeout; failures counted in tls_connect_failed
+// and connect_failures) and the writes go through the session; before each
+// write, what the collector sent is drained, so an alert or close_notify
+// reconnects instead of losing the packet (TLS 1.3: a collector rejecting
+// our certificate is only seen there, one packet after the handshake).
 // Thread-safe.
 #pragma once
 
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "modules/proto_hep/hep_id.h"
 #include "modules/proto_hep/hep_receiver.h"
+#include "modules/proto_hep/hep_tls.h"
 
 namespace sipcapd::hep {
 
@@ -28,6 +36,7 @@ struct SenderOptions {
   int connect_timeout_ms = 1000;
   int send_timeout_ms = 100;
   int max_backoff_ms = 30000;
+  std::shared_ptr<const TlsContext> tls;  // client context; required for transport=tls
 };
 
 class HepSender {
@@ -46,6 +55,8 @@ class HepSender {
   void Run();
   bool Connect();
   bool Write(const std::string& b);
+  bool StartTls(int fd);  // handshake on a connected socket; sets tls_
+  bool TlsWrite(const std::string& b);
   void Disconnect();
 
   Destination dest_;
@@ -56,6 +67,7 @@ class HepSender {
   std::deque<std::string> q_;
   bool stop_ = false;
   int fd_ = -1;
+  std::unique_ptr<TlsSession> tls_;  // transport=tls, while connected
   int backoff_ms_ = 0;
   std::thread thread_;
 };

@@ -37,6 +37,9 @@ Status HepService::Finalize() {
   if (cfg_.hep_capture_id < 0) return Status::Invalid("hep_capture_id must be >= 0");
   o.auth_key = cfg_.hep_auth_key;
   receiver_->set_options(o);
+  auto tls = TlsContext::CreateClient(cfg_.tls);
+  if (!tls.ok()) return tls.status();
+  tls_client_ = std::move(tls.value());
   return Status::Ok();
 }
 
@@ -124,6 +127,7 @@ HepSender* HepService::SenderFor(const Destination& d) {
   o.queue_max = static_cast<size_t>(std::max(1, cfg_.hep_send_queue_size));
   o.connect_timeout_ms = std::max(1, cfg_.hep_connect_timeout);
   o.send_timeout_ms = std::max(1, cfg_.hep_send_timeout);
+  if (d.transport == Transport::kTls) o.tls = tls_client_;
   auto s = std::make_unique<HepSender>(d, o, &stats_);
   HepSender* raw = s.get();
   senders_.emplace(key, std::move(s));
@@ -137,8 +141,6 @@ Status HepService::Send(const std::string& dest_name, const Packet& p) {
 }
 
 Status HepService::SendTo(const Destination& dest, const Packet& p) {
-  if (dest.transport == Transport::kTls)
-    return Status::Unsupported("HEP over TLS is not implemented");
   std::string bytes;
   Status st = Encode(p, dest.version, &bytes);
   if (!st.ok()) {
@@ -149,8 +151,8 @@ Status HepService::SendTo(const Destination& dest, const Packet& p) {
 }
 
 Status HepService::SendRaw(const Destination& dest, std::string bytes) {
-  if (dest.transport == Transport::kTls)
-    return Status::Unsupported("HEP over TLS is not implemented");
+  if (dest.transport == Transport::kTls && !tls_client_)
+    return Status::Unavailable("hep_id " + dest.name + ": TLS is not set up (init not run)");
   if (!SenderFor(dest)->Enqueue(std::move(bytes)))
     return Status::Unavailable("hep_id " + dest.name + ": send queue full");
   return Status::Ok();

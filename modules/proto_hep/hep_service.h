@@ -14,6 +14,7 @@
 #include "modules/proto_hep/hep_api.h"
 #include "modules/proto_hep/hep_receiver.h"
 #include "modules/proto_hep/hep_sender.h"
+#include "modules/proto_hep/hep_tls.h"
 
 namespace sipcapd::hep {
 
@@ -40,6 +41,7 @@ struct ProtoHepConfig {
   int hep_tcp_max_connections_per_ip = 64;
   int hep_tcp_idle_timeout = 600;  // s
   int hep_tcp_stall_timeout = 10;  // s
+  TlsParams tls;                   // tls_* (hep_tls listener, transport=tls)
 };
 
 class HepService : public HepApi {
@@ -50,7 +52,8 @@ class HepService : public HepApi {
   ProtoHepConfig& config() { return cfg_; }
   HepStats& stats() { return stats_; }
   Status AddHepId(const std::string& text);
-  // Applies the params to the receiver (call from init).
+  // Applies the params to the receiver and builds the TLS client context
+  // (call from init).
   Status Finalize();
   HepReceiver& receiver() { return *receiver_; }
 
@@ -76,6 +79,7 @@ class HepService : public HepApi {
   HepStats stats_;
   std::unique_ptr<HepReceiver> receiver_;
   std::vector<Destination> dests_;
+  std::shared_ptr<const TlsContext> tls_client_;  // senders with transport=tls
   std::mutex senders_mu_;
   std::map<std::string, std::unique_ptr<HepSender>> senders_;
 };

@@ -17,12 +17,26 @@
 //  - nothing received for idle_timeout_ms: closed (tcp_idle_closed).
 // A frame with a valid header whose contents do not decode is counted by
 // the receiver (err_*) and the connection stays open (framing is intact).
+//
+// hep_tls is the same listener with TcpListenOptions::tls set: the same
+// reactor, caps, timeouts and framing run over the decrypted stream (see
+// hep_tls.h). Per connection, before the handshake, the first byte is
+// sniffed: plain HEP (HEP3/EEP1/v1/v2) is logged as "plain HEP on the TLS
+// port" and closed (tls_plain_hep), other non-TLS bytes are garbage
+// (tcp_garbage). The handshake is driven by the reactor without blocking and
+// bounded by handshake_timeout_ms (tls_handshake_timeout); a failed one is
+// counted in tls_client_cert_rejected (client certificate missing or not
+// verified, with tls_verify_client) or tls_handshake_failed. The tcp_*
+// counters count hep_tls connections too; HepNet::proto is kHepTls.
 // Serve() returns within ~100 ms of `stop` being set or Shutdown().
 #pragma once
+
+#include <sys/types.h>
 
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -31,12 +45,16 @@
 
 namespace sipcapd::hep {
 
+class TlsContext;
+
 struct TcpListenOptions {
   int workers = 1;
-  int max_connections = 2048;    // total accepted, over all workers; 0 = no cap
-  int max_conns_per_ip = 64;     // accepted from one source IP; 0 = no cap
-  int idle_timeout_ms = 600000;  // 0 = never
-  int stall_timeout_ms = 10000;  // 0 = never
+  int max_connections = 2048;             // total accepted, over all workers; 0 = no cap
+  int max_conns_per_ip = 64;              // accepted from one source IP; 0 = no cap
+  int idle_timeout_ms = 600000;           // 0 = never
+  int stall_timeout_ms = 10000;           // 0 = never
+  std::shared_ptr<const TlsContext> tls;  // set: a hep_tls listener (server context)
+  int handshake_timeout_ms = 5000;        // TLS only; 0 = never
 };
 
 class HepTcpListener : public Listener {
@@ -59,6 +77,16 @@ class HepTcpListener : public Listener {
   void CloseConn(int epfd, Conn* c, std::map<int, Conn>* conns);
   // Reads everything available and processes whole frames. False: closed.
   bool ReadConn(Conn* c, const HepNet& base, VarStore* vars, int64_t now_ms);
+  // One read from the socket or the TLS session: > 0 bytes, 0 peer closed,
+  // -1 nothing now, -2 error.
+  ssize_t RecvSome(Conn* c, uint8_t* p, size_t len);
+  // TLS: sniffs the first byte, then drives the handshake. False: close.
+  bool StepHandshake(Conn* c, int64_t now_ms);
+  // Accepts what the listening socket has; rejects over the caps.
+  void AcceptAll(int epfd, std::map<int, Conn>* conns, int64_t now_ms, int64_t* last_reject_log);
+  // Closes connections past their handshake / stall / idle deadline.
+  void ExpireConns(int epfd, std::map<int, Conn>* conns, int64_t now_ms);
+  void UpdateEvents(int epfd, Conn* c);  // EPOLLOUT while TLS wants to write
 
   ListenSpec spec_;
   TcpListenOptions opts_;

@@ -6,6 +6,7 @@
 #include "core/module/module_api.h"
 #include "modules/proto_hep/hep_service.h"
 #include "modules/proto_hep/hep_tcp_listener.h"
+#include "modules/proto_hep/hep_tls.h"
 #include "modules/proto_hep/hep_udp_listener.h"
 
 namespace sipcapd::hep {
@@ -36,10 +37,40 @@ std::vector<StatExport> Stats(HepStats& s) {
       {"send_errors", &s.send_errors},
       {"connects", &s.connects},
       {"connect_failures", &s.connect_failures},
+      {"tls_accepted", &s.tls_accepted},
+      {"tls_handshake_failed", &s.tls_handshake_failed},
+      {"tls_handshake_timeout", &s.tls_handshake_timeout},
+      {"tls_plain_hep", &s.tls_plain_hep},
+      {"tls_client_cert_rejected", &s.tls_cert_rejected},
+      {"tls_connect_failed", &s.tls_connect_failed},
   };
   for (size_t i = 1; i < s.errors.size(); ++i)
     v.push_back({std::string("err_") + DecodeErrorName(static_cast<DecodeError>(i)), &s.errors[i]});
   return v;
+}
+
+// hep_tcp and hep_tls: one listener class, the same connection policy
+// params; hep_tls adds the server TLS context.
+Result<std::unique_ptr<Listener>> StreamListener(HepService* h, const ListenSpec& spec,
+                                                 Registrar& reg, bool tls) {
+  const ProtoHepConfig& c = h->config();
+  ListenSpec s = spec;
+  if (s.port == 0) s.port = static_cast<uint16_t>(c.hep_port);
+  TcpListenOptions o;
+  o.workers = spec.children > 0 ? spec.children : reg.config().tcp_children;
+  o.max_connections = c.hep_tcp_max_connections;
+  o.max_conns_per_ip = c.hep_tcp_max_connections_per_ip;
+  o.idle_timeout_ms = c.hep_tcp_idle_timeout * 1000;
+  o.stall_timeout_ms = c.hep_tcp_stall_timeout * 1000;
+  if (tls) {
+    auto ctx = TlsContext::CreateServer(c.tls);
+    if (!ctx.ok()) return Status::Invalid(spec.text + ": " + ctx.status().message());
+    o.tls = std::move(ctx.value());
+    o.handshake_timeout_ms = c.tls.handshake_timeout;
+  }
+  Registrar* r = &reg;
+  return std::unique_ptr<Listener>(
+      std::make_unique<HepTcpListener>(s, o, &h->receiver(), [r] { return r->WorkerVars(); }));
 }
 
 ModuleExports* Create() {
@@ -71,6 +102,16 @@ ModuleExports* Create() {
       IntParam("hep_tcp_max_connections_per_ip", &c.hep_tcp_max_connections_per_ip),
       IntParam("hep_tcp_idle_timeout", &c.hep_tcp_idle_timeout),
       IntParam("hep_tcp_stall_timeout", &c.hep_tcp_stall_timeout),
+      StrParam("tls_certificate", &c.tls.certificate),
+      StrParam("tls_private_key", &c.tls.private_key),
+      StrParam("tls_ca_list", &c.tls.ca_list),
+      StrParam("tls_method", &c.tls.method),
+      StrParam("tls_cipher_list", &c.tls.cipher_list),
+      IntParam("tls_verify_client", &c.tls.verify_client),
+      IntParam("tls_verify_server", &c.tls.verify_server),
+      IntParam("tls_handshake_timeout", &c.tls.handshake_timeout),
+      StrParam("tls_client_certificate", &c.tls.client_certificate),
+      StrParam("tls_client_private_key", &c.tls.client_private_key),
   };
   m->stats = Stats(h->stats());
   m->transports = {
@@ -86,20 +127,9 @@ ModuleExports* Create() {
              s, o, &h->receiver(), [r] { return r->WorkerVars(); }));
        }},
       {"hep_tcp", kDefaultHepPort,
-       [h](const ListenSpec& spec, Registrar& reg) -> Result<std::unique_ptr<Listener>> {
-         ListenSpec s = spec;
-         const ProtoHepConfig& c = h->config();
-         if (s.port == 0) s.port = static_cast<uint16_t>(c.hep_port);
-         TcpListenOptions o;
-         o.workers = spec.children > 0 ? spec.children : reg.config().tcp_children;
-         o.max_connections = c.hep_tcp_max_connections;
-         o.max_conns_per_ip = c.hep_tcp_max_connections_per_ip;
-         o.idle_timeout_ms = c.hep_tcp_idle_timeout * 1000;
-         o.stall_timeout_ms = c.hep_tcp_stall_timeout * 1000;
-         Registrar* r = &reg;
-         return std::unique_ptr<Listener>(std::make_unique<HepTcpListener>(
-             s, o, &h->receiver(), [r] { return r->WorkerVars(); }));
-       }},
+       [h](const ListenSpec& spec, Registrar& reg) { return StreamListener(h, spec, reg, false); }},
+      {"hep_tls", kDefaultHepPort,
+       [h](const ListenSpec& spec, Registrar& reg) { return StreamListener(h, spec, reg, true); }},
   };
   m->init = [h](Registrar& reg) -> Status {
     SIPCAPD_RETURN_IF_ERROR(h->Finalize());
