@@ -41,6 +41,7 @@ ProcessResult ProcessSip(ProxyCore& core, ScriptRunner& script, MsgContext& ctx)
       return ProcessResult::kReplyDropped;
     }
   }
+  if (core.InterceptReply(ctx)) return ProcessResult::kReplyTaken;
   Status st = ForwardReply(core, ctx);
   if (!st.ok()) {
     LOG_DBG("proxy", "reply not forwarded: %s", st.message().c_str());

@@ -5,7 +5,9 @@
 // unterminated headers, truncated body) is counted in core:bad_msgs and
 // dropped. Requests run route{}; they go out only if the script calls
 // forward() (or a module replies). Replies run onreply_route (when the cfg
-// has one) and, unless it dropped them, are routed back statelessly: our
+// has one) and, unless it dropped them, go to the reply interceptor (tm's
+// transactions, see ProxyCore::SetReplyInterceptor); replies it does not
+// take are routed back statelessly: our
 // top Via is removed and the reply goes to the next Via's received/rport
 // (or host/port) over its transport. Replies whose top Via is not ours are
 // dropped.
@@ -26,7 +28,7 @@
 
 namespace sipcapd::proxy {
 
-enum class ProcessResult { kBad, kRequest, kReplyForwarded, kReplyDropped };
+enum class ProcessResult { kBad, kRequest, kReplyForwarded, kReplyDropped, kReplyTaken };
 
 ProcessResult ProcessSip(ProxyCore& core, ScriptRunner& script, MsgContext& ctx);
 

@@ -179,6 +179,19 @@ Status ProxyCore::Send(Proto proto, const SockAddr& dst, std::string_view data,
   return s->Send(dst, data);
 }
 
+Status ProxyCore::SetReplyInterceptor(ReplyInterceptor f) {
+  if (intercept_) return Status::Invalid("a reply interceptor is already registered");
+  intercept_ = std::move(f);
+  return Status::Ok();
+}
+
+std::vector<std::string> ProxyCore::SenderNames() const {
+  std::shared_lock l(mu_);
+  std::vector<std::string> v;
+  for (const Sender* s : senders_) v.push_back(s->name());
+  return v;
+}
+
 Status ProxyCore::SendReply(MsgContext& ctx, std::string_view reply) {
   SockAddr dst = ctx.rcv.src;
   if (ctx.rcv.proto == Proto::kUdp) {

@@ -5,10 +5,19 @@
 // the message came in on, so requests leave from our listening address and
 // replies come back to it. Published as the service kProxyCoreService.
 //
-// Thread-safety: AddSender/RemoveSender take a writer lock; everything else
-// is safe from any number of worker threads at once.
+// A module that keeps transaction state (tm) registers a reply interceptor:
+// ProcessSip() hands it every received reply after the main onreply_route
+// (OpenSIPS order) and before stateless reply routing; a reply it takes is
+// not forwarded by the core. Without an interceptor the stateless paths
+// are unchanged.
+//
+// Thread-safety: AddSender/RemoveSender take a writer lock;
+// SetReplyInterceptor is for module init on the main thread (before any
+// worker runs); everything else is safe from any number of worker threads
+// at once.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -48,6 +57,9 @@ Result<SockAddr> Resolve(const Destination& d);
 Proto ProtoFromToken(std::string_view t);
 const char* ViaTransport(Proto p);  // "UDP", "TCP", ...
 
+// Returns true when it took the reply (the core then does not forward it).
+using ReplyInterceptor = std::function<bool(MsgContext& reply)>;
+
 struct ProxyStats {
   Stat fwd_requests, fwd_replies, drop_requests, drop_replies;
   Stat err_requests, err_replies, bad_msgs, sl_replies;
@@ -74,11 +86,19 @@ class ProxyCore {
   // the rport/Via port).
   Status SendReply(MsgContext& ctx, std::string_view reply);
 
+  // At most one interceptor (a second call is an error). Main thread, init.
+  Status SetReplyInterceptor(ReplyInterceptor f);
+  // Runs the interceptor; false when there is none or it did not take `reply`.
+  bool InterceptReply(MsgContext& reply) const { return intercept_ && intercept_(reply); }
+  // Names of the senders (listener names), in registration order.
+  std::vector<std::string> SenderNames() const;
+
   ProxyStats& stats() { return stats_; }
 
  private:
   mutable std::shared_mutex mu_;
   std::vector<Sender*> senders_;
+  ReplyInterceptor intercept_;
   ProxyStats stats_;
 };
 

@@ -1,11 +1,7 @@
 #include "modules/tm/tm_core.h"
 
-#include <arpa/inet.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
+#include <thread>
 
 #include "core/base/log.h"
 #include "core/proxy/forward.h"
@@ -14,6 +10,7 @@
 #include "core/proxy/via.h"
 #include "core/sip/msg_helpers.h"
 #include "modules/tm/tm_key.h"
+#include "modules/tm/tm_trans.h"
 
 namespace sipcapd::tm {
 
@@ -23,61 +20,21 @@ int64_t NowMs() {
       .count();
 }
 
-struct Branch {
-  std::string buf;
-  std::shared_ptr<sip::Message> msg;
-  SockAddr dst;
-  int sent = 0;
-  int64_t next_retr = 0;    // 0: no retransmission pending
-  int64_t fr_deadline = 0;  // timers B/F
-  int last_code = 0;
-  bool final = false;
-  bool cancel_pending = false, cancelled = false;
-  std::string final_reply;  // as received ("" for a local timeout)
-};
-
-struct Transaction {
-  uint64_t id = 0;
-  std::weak_ptr<Transaction> self;
-  std::string key, method;
-  std::recursive_mutex mu;
-  std::unique_ptr<MsgContext> req;  // upstream request as received
-  std::vector<Branch> branches;
-  std::vector<std::pair<uint32_t, TmCallback>> cbs;
-  RouteNames routes;
-  int uas_code = 0;
-  std::string uas_reply;
-  SockAddr uas_dst;
-  int uas_sent = 0;
-  int64_t uas_next_retr = 0, uas_deadline = 0;  // timers G / H
-  int64_t delete_at = 0;
-  bool canceled = false, deleted = false, in_failure = false;
-};
-
 namespace {
-
 constexpr const char* kExt = "tm";
-
-struct TmExt : MsgExtension {
-  std::shared_ptr<Transaction> t;
-  std::vector<std::pair<uint32_t, TmCallback>> pending;
-  RouteNames routes;
-  std::unique_ptr<MsgExtension> Clone() const override { return std::make_unique<TmExt>(*this); }
-};
+}  // namespace
 
 TmExt& Ext(MsgContext& ctx) {
   auto& e = ctx.ext[kExt];
   if (!e) e = std::make_unique<TmExt>();
   return static_cast<TmExt&>(*e);
 }
+
 TmExt* FindExt(MsgContext& ctx) {
   auto it = ctx.ext.find(kExt);
   return it == ctx.ext.end() ? nullptr : static_cast<TmExt*>(it->second.get());
 }
 
-bool IsInvite(const Transaction& t) { return t.method == "INVITE"; }
-
-// Where a reply to `req` goes (RFC 3261 §18.2.2 for UDP, as ProxyCore::SendReply).
 SockAddr UpstreamDst(MsgContext& req) {
   SockAddr dst = req.rcv.src;
   if (req.rcv.proto == Proto::kUdp)
@@ -87,64 +44,28 @@ SockAddr UpstreamDst(MsgContext& req) {
   return dst;
 }
 
-}  // namespace
-
 TmCore::TmCore(TmOptions o, Registrar* reg, proxy::ProxyCore* core, TmStats* stats)
     : opts_(o), reg_(reg), core_(core), stats_(*stats) {}
 
-TmCore::~TmCore() {
-  if (fd_ >= 0) close(fd_);
-}
+TmCore::~TmCore() = default;
 
-Status TmCore::Open(const std::string& bind_ip) {
-  auto ip = IpAddr::Parse(bind_ip);
-  if (!ip) return Status::Invalid("tm: bad bind address " + bind_ip);
-  SockAddr a;
-  a.ip = *ip;
-  a.port = 0;
-  fd_ = socket(ip->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) return Status::Unavailable("tm: socket failed");
-  sockaddr_storage ss;
-  socklen_t len = a.ToSockaddr(&ss);
-  if (bind(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0)
-    return Status::Unavailable("tm: cannot bind " + bind_ip);
-  len = sizeof ss;
-  getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len);
-  local_ = SockAddr::FromSockaddr(reinterpret_cast<sockaddr*>(&ss));
-  LOG_INFO("tm", "downstream socket %s", local_.ToString().c_str());
-  return Status::Ok();
+Status TmCore::Attach() {
+  return core_->SetReplyInterceptor([this](MsgContext& r) { return HandleDownstream(r); });
 }
 
 void TmCore::Run(const std::atomic<bool>& stop) {
-  std::string buf(65536, '\0');
-  int64_t last_tick = 0;
   while (!stop.load()) {
-    pollfd p{fd_, POLLIN, 0};
-    int n = poll(&p, 1, 10);
-    if (n > 0 && (p.revents & POLLIN)) {
-      for (int i = 0; i < 64; ++i) {
-        sockaddr_storage from;
-        socklen_t fl = sizeof from;
-        ssize_t got =
-            recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &fl);
-        if (got <= 4) break;
-        HandleDownstream(std::string(buf.data(), static_cast<size_t>(got)),
-                         SockAddr::FromSockaddr(reinterpret_cast<sockaddr*>(&from)));
-      }
-    }
-    int64_t now = NowMs();
-    if (now - last_tick >= 10) {
-      last_tick = now;
-      Tick(now);
-    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    Tick(NowMs());
   }
 }
 
-bool TmCore::SendDown(const SockAddr& dst, const std::string& data) {
-  sockaddr_storage ss;
-  socklen_t len = dst.ToSockaddr(&ss);
-  return sendto(fd_, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&ss), len) ==
-         static_cast<ssize_t>(data.size());
+bool TmCore::SendDown(const Branch& b, const std::string& data) {
+  Status st = b.out->Send(b.dst, data);
+  if (!st.ok())
+    LOG_DBG("tm", "send to %s via %s: %s", b.dst.ToString().c_str(), b.out->name().c_str(),
+            st.message().c_str());
+  return st.ok();
 }
 
 void TmCore::Fire(Transaction& t, TmCbParams& p) {
@@ -222,16 +143,18 @@ int TmCore::AddBranch(Transaction& t, MsgContext& ctx, const proxy::Destination*
     }
     d = *pd;
   }
-  if (d.proto != Proto::kNone && d.proto != Proto::kUdp) {
-    LOG_ERR("tm", "t_relay: only UDP branches are supported");
-    return -1;
-  }
+  if (d.proto == Proto::kNone) d.proto = Proto::kUdp;
   auto dst = proxy::Resolve(d);
   if (!dst.ok()) {
     LOG_ERR("tm", "t_relay: %s", dst.status().message().c_str());
     return -1;
   }
-  if (dst->port == 0) dst->port = 5060;
+  proxy::Sender* out = core_->Pick(d.proto, dst->ip.family, ctx.rcv.listener);
+  if (!out) {
+    LOG_ERR("tm", "t_relay: no %s listener to reach %s", ProtoName(d.proto),
+            dst->ToString().c_str());
+    return -1;
+  }
   std::string text = ctx.buf;
   if (!ctx.new_ruri.empty() && ctx.new_ruri != m->ruri()) {
     Status st = proxy::ReplaceRuri(text, ctx.new_ruri);
@@ -244,16 +167,20 @@ int TmCore::AddBranch(Transaction& t, MsgContext& ctx, const proxy::Destination*
     text = std::move(stamped).value();
   }
   uint32_t idx = static_cast<uint32_t>(t.branches.size());
-  text = proxy::InsertVia(text, proxy::BuildViaLine("UDP", local_, MakeBranch(t.id, idx)));
+  text = proxy::InsertVia(
+      text, proxy::BuildViaLine(proxy::ViaTransport(d.proto), out->local(), MakeBranch(t.id, idx)));
   Branch b;
   b.buf = std::move(text);
   b.msg = sip::Message::Parse(b.buf);
+  b.out = out;
+  b.proto = d.proto;
+  b.local = out->local();
   b.dst = *dst;
   int64_t now = NowMs();
   b.sent = 1;
-  b.next_retr = now + opts_.t1_ms;
+  b.next_retr = d.proto == Proto::kUdp ? now + opts_.t1_ms : 0;
   b.fr_deadline = now + int64_t{opts_.fr_timeout_s} * 1000;
-  if (!SendDown(b.dst, b.buf)) {
+  if (!SendDown(b, b.buf)) {
     LOG_ERR("tm", "t_relay: send to %s failed", b.dst.ToString().c_str());
     return -1;
   }
@@ -262,7 +189,8 @@ int TmCore::AddBranch(Transaction& t, MsgContext& ctx, const proxy::Destination*
   TmCbParams p;
   p.type = kTmcbRequestOut;
   p.msg = nb.buf;
-  p.src = local_;
+  p.proto = nb.proto;
+  p.src = nb.local;
   p.dst = nb.dst;
   Fire(t, p);
   return 1;
@@ -313,7 +241,12 @@ int TmCore::Relay(MsgContext& ctx, const proxy::Destination* dest) {
   t = Create(ctx, *key);
   std::lock_guard<std::recursive_mutex> tl(t->mu);
   if (IsInvite(*t)) LocalReply(*t, 100, "Trying");
-  return AddBranch(*t, ctx, dest);
+  int rc = AddBranch(*t, ctx, dest);
+  // No branch went out: the script may still t_reply(); the transaction is
+  // dropped after fr_timeout instead of living forever.
+  if (rc < 0 && t->branches.empty() && !t->delete_at && !t->uas_deadline)
+    t->delete_at = NowMs() + int64_t{opts_.fr_timeout_s} * 1000;
+  return rc;
 }
 
 int TmCore::CancelRequest(MsgContext& ctx) {
@@ -368,191 +301,21 @@ void TmCore::SendCancel(Transaction& t, size_t idx) {
   if (b.cancelled) return;
   b.cancelled = true;
   b.cancel_pending = false;
-  auto c = BuildCancel(*b.msg);
-  if (!c.ok() || !SendDown(b.dst, *c)) return;
+  if (auto c = BuildCancel(*b.msg); c.ok()) SendLocalRequest(t, b, *c, "CANCEL");
+}
+
+void TmCore::SendLocalRequest(Transaction& t, const Branch& b, const std::string& msg,
+                              const char* method) {
+  if (!SendDown(b, msg)) return;
   TmCbParams p;
   p.type = kTmcbRequestOut | kTmcbLocalRequest;
-  p.msg = *c;
-  p.method = "CANCEL";
+  p.msg = msg;
+  p.method = method;
   p.local = true;
-  p.src = local_;
+  p.proto = b.proto;
+  p.src = b.local;
   p.dst = b.dst;
   Fire(t, p);
-}
-
-void TmCore::RelayUp(Transaction& t, std::string text, int code, bool local) {
-  if (!local) {
-    auto r = proxy::RemoveTopVia(text);
-    if (!r.ok()) return;
-    text = std::move(r).value();
-  }
-  MsgContext& req = *t.req;
-  SockAddr dst = UpstreamDst(req);
-  const SockAddr* lo = nullptr;
-  Status st = core_->Send(req.rcv.proto, dst, text, req.rcv.listener, &lo);
-  if (!st.ok())
-    LOG_WARN("tm", "reply %d upstream to %s: %s", code, dst.ToString().c_str(),
-             st.message().c_str());
-  (local ? stats_.local_replies : stats_.relayed_replies).Inc();
-  if (code >= t.uas_code || code >= 200) t.uas_code = code;
-  t.uas_reply = text;
-  t.uas_dst = dst;
-  TmCbParams p;
-  p.type = kTmcbReplyOut;
-  p.is_request = false;
-  p.code = code;
-  p.msg = t.uas_reply;
-  p.local = local;
-  p.proto = req.rcv.proto;
-  if (lo) p.src = *lo;
-  p.dst = dst;
-  Fire(t, p);
-  if (code < 200) return;
-  int64_t now = NowMs();
-  if (IsInvite(t) && code >= 300 && req.rcv.proto == Proto::kUdp) {
-    t.uas_sent = 1;
-    t.uas_next_retr = now + opts_.t1_ms;
-    t.uas_deadline = now + 64 * opts_.t1_ms;
-  } else if (IsInvite(t) && code >= 300) {
-    t.uas_deadline = now + 64 * opts_.t1_ms;
-  } else {
-    t.delete_at = now + int64_t{opts_.wt_timer_s} * 1000;
-  }
-}
-
-void TmCore::LocalReply(Transaction& t, int code, std::string_view reason) {
-  sip::Message* m = sip::Parsed(*t.req);
-  if (!m) return;
-  auto r = proxy::BuildReply(*m, t.req->rcv.src, code, reason);
-  if (!r.ok()) return;
-  RelayUp(t, std::move(r).value(), code, true);
-}
-
-void TmCore::HandleDownstream(std::string buf, const SockAddr& src) {
-  auto msg = sip::Message::Parse(buf);
-  if (!msg->is_reply()) return;
-  const sip::ViaBody* via = msg->FirstVia();
-  auto ref = via ? ParseBranch(via->branch) : std::nullopt;
-  if (!ref) return;
-  std::shared_ptr<Transaction> t;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    auto it = by_id_.find(ref->id);
-    if (it != by_id_.end()) t = it->second;
-  }
-  if (!t) return;
-  std::lock_guard<std::recursive_mutex> tl(t->mu);
-  if (t->deleted || ref->index >= t->branches.size()) return;
-  const sip::CSeqBody* cseq = msg->CSeq();
-  if (!cseq || cseq->method != t->method) return;  // e.g. the 200 of our CANCEL
-  int code = msg->status_code();
-  TmCbParams p;
-  p.type = kTmcbReplyIn;
-  p.is_request = false;
-  p.code = code;
-  p.msg = buf;
-  p.src = src;
-  p.dst = local_;
-  Fire(*t, p);
-  Branch& b = t->branches[ref->index];
-  int64_t now = NowMs();
-  bool ack_needed = IsInvite(*t) && code >= 300;
-  if (b.final) {  // retransmitted final reply
-    if (ack_needed) {
-      if (auto ack = BuildAck(*b.msg, *msg); ack.ok()) SendDown(b.dst, *ack);
-    } else if (code < 300 && code >= 200 && IsInvite(*t)) {
-      RelayUp(*t, buf, code, false);  // 2xx retransmissions go end to end
-    }
-    return;
-  }
-  if (code < 200) {
-    b.last_code = std::max(b.last_code, code);
-    if (IsInvite(*t)) {
-      b.next_retr = 0;
-      b.fr_deadline = now + int64_t{opts_.fr_inv_timeout_s} * 1000;
-    }
-    if (b.cancel_pending) SendCancel(*t, ref->index);
-  } else {
-    b.final = true;
-    b.next_retr = 0;
-    b.last_code = code;
-    b.final_reply = buf;
-    if (ack_needed) {
-      if (auto ack = BuildAck(*b.msg, *msg); ack.ok() && SendDown(b.dst, *ack)) {
-        TmCbParams a;
-        a.type = kTmcbRequestOut | kTmcbLocalRequest;
-        a.msg = *ack;
-        a.method = "ACK";
-        a.local = true;
-        a.src = local_;
-        a.dst = b.dst;
-        Fire(*t, a);
-      }
-    }
-  }
-  if (!t->routes.on_reply.empty()) {
-    MsgContext rc;
-    rc.buf = buf;
-    rc.rcv.src = src;
-    rc.rcv.dst = local_;
-    rc.rcv.proto = Proto::kUdp;
-    rc.vars = reg_->WorkerVars();
-    Ext(rc).t = t;
-    auto out = reg_->script().RunRoute(kOnReplyRoute, t->routes.on_reply, rc);
-    if (out.dropped && code < 200) return;
-  }
-  if (code == 100) return;
-  if (code < 200) {
-    if (t->uas_code < 200) RelayUp(*t, buf, code, false);
-    return;
-  }
-  if (code < 300) {
-    RelayUp(*t, buf, code, false);
-    for (size_t i = 0; i < t->branches.size(); ++i)
-      if (!t->branches[i].final && t->branches[i].last_code >= 100) SendCancel(*t, i);
-    return;
-  }
-  AllBranchesFinal(*t);
-}
-
-void TmCore::AllBranchesFinal(Transaction& t) {
-  if (t.uas_code >= 200 || t.in_failure) return;
-  for (const Branch& b : t.branches)
-    if (!b.final) return;
-  if (!t.routes.on_failure.empty() && !t.canceled) {
-    std::string name = t.routes.on_failure;
-    t.routes.on_failure.clear();  // re-armed by t_on_failure() in the route
-    auto fc = t.req->Clone();
-    fc->vars = reg_->WorkerVars();
-    auto& e = Ext(*fc);
-    e.t = t.self.lock();
-    size_t before = t.branches.size();
-    t.in_failure = true;
-    reg_->script().RunRoute(kFailureRoute, name, *fc);
-    t.in_failure = false;
-    if (t.uas_code >= 200) return;  // t_reply() in the failure route
-    bool pending = false;
-    for (size_t i = before; i < t.branches.size(); ++i) pending = pending || !t.branches[i].final;
-    if (pending) return;
-  }
-  // Best reply: a 6xx wins, else the lowest code; a branch that timed out
-  // counts as 408.
-  const Branch* best = nullptr;
-  for (const Branch& b : t.branches) {
-    if (!best) {
-      best = &b;
-      continue;
-    }
-    bool b6 = b.last_code >= 600, best6 = best->last_code >= 600;
-    if ((b6 && !best6) || (b6 == best6 && b.last_code < best->last_code)) best = &b;
-  }
-  if (!best) {
-    LocalReply(t, 500, "No branches");
-  } else if (best->final_reply.empty()) {
-    LocalReply(t, best->last_code ? best->last_code : 408, "Request Timeout");
-  } else {
-    RelayUp(t, best->final_reply, best->last_code, false);
-  }
 }
 
 void TmCore::Tick(int64_t now) {
@@ -570,7 +333,7 @@ void TmCore::Tick(int64_t now) {
       Branch& b = t->branches[i];
       if (b.final) continue;
       if (b.next_retr && now >= b.next_retr) {  // timers A / E
-        SendDown(b.dst, b.buf);
+        SendDown(b, b.buf);
         stats_.retransmissions.Inc();
         ++b.sent;
         bool invite = IsInvite(*t);
@@ -638,7 +401,13 @@ int TmCore::CheckTrans(MsgContext& ctx) {
   sip::Message* m = sip::Parsed(ctx);
   if (!m) return -1;
   if (TmExt* e = FindExt(ctx); e && e->t) return 1;
-  if (!m->is_request()) return -1;
+  if (!m->is_request()) {  // a reply: does it belong to a live transaction?
+    const sip::ViaBody* via = m->FirstVia();
+    auto ref = via ? ParseBranch(via->branch) : std::nullopt;
+    if (!ref) return -1;
+    std::lock_guard<std::mutex> l(mu_);
+    return by_id_.count(ref->id) ? 1 : -1;
+  }
   if (m->method() == "CANCEL") {
     auto key = ServerKey(*m, "INVITE");
     return key.ok() && Find(*key) ? 1 : -1;

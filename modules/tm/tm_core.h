@@ -1,16 +1,18 @@
-// TmCore: the tm module state: the transaction table, the downstream UDP
-// socket, retransmission/timeout timers and the relay logic; it also is the
-// TmApi service.
+// TmCore: the tm module state: the transaction table, retransmission /
+// timeout timers and the relay logic; it also is the TmApi service.
 //
-// Requests relayed statefully leave through tm's own UDP socket (bound to
-// the first UDP listen address, port chosen by the OS) with a Via naming
-// that socket, so downstream replies come back to tm and never reach the
-// core's stateless reply path (the core has no reply hook for modules).
-// Replies go upstream through the ProxyCore from the listener the request
-// came in on.
+// tm owns no socket. A branch leaves through the core listener that
+// ProxyCore::Pick chooses (the one the request came in on when its proto
+// and address family fit the destination, else the first listener of that
+// proto/family, as OpenSIPS), with a Via naming that listener; downstream
+// replies therefore arrive on the core listener, which hands them to
+// HandleDownstream() through the ProxyCore reply interceptor before any
+// stateless reply routing. Replies go upstream through the ProxyCore from
+// the listener the request came in on. Retransmission timers (A, E, G)
+// run for UDP only; B, F, H for every transport.
 //
-// Thread-safety: script functions run on any worker; Run() is the tm
-// thread (receive + timers). Table lock `mu_` is never held while a
+// Thread-safety: script functions and HandleDownstream run on any worker;
+// Run() is the tm timer thread. Table lock `mu_` is never held while a
 // transaction lock is taken; a transaction's lock is recursive (a
 // failure_route calling t_relay() re-enters it).
 #pragma once
@@ -42,6 +44,7 @@ struct TmStats {
 };
 
 struct Transaction;
+struct Branch;
 struct RouteNames {
   std::string on_reply, on_failure, on_branch;
 };
@@ -54,9 +57,9 @@ class TmCore : public TmApi {
   TmOptions& options() { return opts_; }
   TmStats& stats() { return stats_; }
 
-  // Opens the downstream socket on `bind_ip` (port 0).
-  Status Open(const std::string& bind_ip);
-  // The tm thread: downstream replies and timers until `stop`.
+  // Registers HandleDownstream as the ProxyCore reply interceptor (init).
+  Status Attach();
+  // The tm timer thread: Tick() every 10 ms until `stop`.
   void Run(const std::atomic<bool>& stop);
 
   // Script functions (return values as OpenSIPS: >0 true, <0 false, 0 stop).
@@ -72,8 +75,12 @@ class TmCore : public TmApi {
   void OnNewRequest(TmRequestHook hook) override { hooks_.push_back(std::move(hook)); }
   uint64_t TransactionId(MsgContext& ctx) override;
 
-  // Exposed for tests: handle one datagram from downstream / one timer tick.
-  void HandleDownstream(std::string buf, const SockAddr& src);
+  // A reply received by a core listener (ctx.rcv says where). True when it
+  // belongs to a tm branch of a live transaction (then tm relays, absorbs
+  // or drops it); false lets the core route it statelessly (not ours, or a
+  // late reply of a deleted transaction). Public for tests.
+  bool HandleDownstream(MsgContext& reply);
+  // One timer tick (public for tests).
   void Tick(int64_t now_ms);
   size_t Size();
 
@@ -85,7 +92,12 @@ class TmCore : public TmApi {
   void LocalReply(Transaction& t, int code, std::string_view reason);
   void AllBranchesFinal(Transaction& t);
   void SendCancel(Transaction& t, size_t idx);
-  bool SendDown(const SockAddr& dst, const std::string& data);
+  bool SendDown(const Branch& b, const std::string& data);
+  // Sends a request tm generates (CANCEL, ACK) on branch b; fires
+  // kTmcbRequestOut | kTmcbLocalRequest when it went out.
+  void SendLocalRequest(Transaction& t, const Branch& b, const std::string& msg,
+                        const char* method);
+  void ReplyOnBranch(Transaction& t, size_t idx, MsgContext& reply);
   void Fire(Transaction& t, TmCbParams& p);
   void Delete(const std::shared_ptr<Transaction>& t);
   int CancelRequest(MsgContext& ctx);
@@ -94,8 +106,6 @@ class TmCore : public TmApi {
   Registrar* reg_;
   proxy::ProxyCore* core_;
   TmStats& stats_;
-  int fd_ = -1;
-  SockAddr local_;
   std::vector<TmRequestHook> hooks_;
   std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<Transaction>> by_key_;

@@ -58,16 +58,22 @@ Status Init(State* s, Registrar& reg) {
   if (s->opts.fr_timeout_s <= 0 || s->opts.fr_inv_timeout_s <= 0 || s->t1 <= 0 || s->t2 < s->t1)
     return Status::Invalid("tm: timers must be positive and T2_timer >= T1_timer");
   s->core = std::make_unique<TmCore>(s->opts, &reg, core, &s->stats);
-  std::string ip = "127.0.0.1";
+  SIPCAPD_RETURN_IF_ERROR(s->core->Attach());
+  // Branches leave through the core listeners (no socket of tm's own);
+  // name the default UDP one, the source of branches whose request did not
+  // come in on a UDP listener of the destination's family.
   for (const auto& l : reg.config().listens)
-    if (l.proto == "udp" && !l.host.empty()) {
+    if (l.proto == "udp" && !l.host.empty() && l.port != 0) {
       auto a = IpAddr::Parse(l.host);
       if (a && !a->IsAny()) {
-        ip = l.host;
+        SockAddr sa{*a, l.port};
+        LOG_INFO("tm",
+                 "downstream socket %s (the core listener; a branch leaves through the "
+                 "listener its request came in on when proto and family fit)",
+                 sa.ToString().c_str());
         break;
       }
     }
-  SIPCAPD_RETURN_IF_ERROR(s->core->Open(ip));
   return reg.PublishService(kTmApiName, static_cast<TmApi*>(s->core.get()));
 }
 

@@ -3,7 +3,9 @@
 # 127.0.0.1 over UDP: calls complete; a UAS that never answers gives the UAC
 # a 408 by timer B/F (fr_timeout 1 s); a CANCEL is matched and forwarded
 # (UAC gets 200 for the CANCEL and 487 for the INVITE); failure_route
-# relays again to a second UAS (serial forking).
+# relays again to a second UAS (serial forking). Retransmission timers,
+# hop-by-hop ACK details and the source address seen by the UAS are in
+# tm_retrans.sh.
 source "$(dirname "$0")/../lib/common.sh"
 command -v sipp >/dev/null || { echo "SKIP: sipp not installed (package sip-tester)"; exit 77; }
 SIPP_DIR="$SIPCAPD_SOURCE_DIR/test/integration/sipp"
@@ -70,9 +72,10 @@ rc=$?
 ok=$(grep -E "Successful call" "$TMP/uac.out" | tail -1 | awk -F'|' '{print $3}' | tr -d ' ')
 [ "$rc" = 0 ] && [ "${ok:-0}" = "$CALLS" ] ||
   { tail -30 "$TMP/uac.out"; tail -20 "$TMP/tm.log"; fail "$CALLS calls: sipp rc=$rc successful=${ok:-?}"; }
-grep -q "branch=z9hG4bKtm" "$TMP/uas.msgs" || fail "UAS did not see a tm branch"
+grep -q "^Via: SIP/2.0/UDP 127.0.0.1:$P;branch=z9hG4bKtm" "$TMP/uas.msgs" ||
+  { grep -m3 "^Via:" "$TMP/uas.msgs"; fail "UAS did not see a tm branch with the listener's Via"; }
 grep -q "tm reply 180" "$TMP/tm.log" || fail "onreply_route did not run"
-pass "$CALLS calls through t_relay, 0 failed; onreply_route ran"
+pass "$CALLS calls through t_relay, 0 failed; top Via = the listener 127.0.0.1:$P; onreply_route ran"
 
 # Single requests by a python UAC: returns the status codes it received.
 uac() {  # uac RUSER [cancel]

@@ -1,0 +1,245 @@
+// link: tm_logic
+// TmCore through the core's ProxyCore: branches leave through the listener
+// (fake Senders) the core picks, with that listener's Via; downstream
+// replies come back through proxy::ProcessSip and the reply interceptor.
+#include "modules/tm/tm_core.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/proxy/forward.h"
+#include "core/sip/message.h"
+#include "modules/tm/tm_key.h"
+
+namespace sipcapd::tm {
+namespace {
+
+SockAddr Addr(const char* ip, uint16_t port) { return SockAddr{*IpAddr::Parse(ip), port}; }
+
+class FakeSender : public proxy::Sender {
+ public:
+  FakeSender(Proto p, SockAddr local) : p_(p), local_(local) {
+    name_ = std::string(p == Proto::kUdp ? "udp:" : "tcp:") + local.ToString();
+  }
+  Proto proto() const override { return p_; }
+  const SockAddr& local() const override { return local_; }
+  const std::string& name() const override { return name_; }
+  Status Send(const SockAddr& dst, std::string_view data) override {
+    sent.push_back({dst, std::string(data)});
+    return Status::Ok();
+  }
+  struct Out {
+    SockAddr dst;
+    std::string data;
+  };
+  std::vector<Out> sent;
+  size_t Count(std::string_view first_line_prefix) const {
+    size_t n = 0;
+    for (const auto& o : sent) n += o.data.rfind(first_line_prefix, 0) == 0;
+    return n;
+  }
+
+ private:
+  Proto p_;
+  SockAddr local_;
+  std::string name_;
+};
+
+class NoScript : public ScriptRunner {
+ public:
+  bool HasRoute(uint32_t, std::string_view) const override { return false; }
+  Outcome RunRoute(uint32_t, std::string_view, MsgContext&) override { return {}; }
+  void ReceiveSip(MsgContext&) override {}
+};
+
+class FakeRegistrar : public Registrar {
+ public:
+  const std::string& module_name() const override { return name_; }
+  StatsRegistry& stats() override { return stats_; }
+  const CoreConfig& config() const override { return cfg_; }
+  ScriptRunner& script() override { return script_; }
+  Timers& timers() override { std::abort(); }
+  Status PublishService(const std::string&, void*) override { return Status::Ok(); }
+  void* FindService(const std::string&) override { return nullptr; }
+  VarStore* WorkerVars() override { return nullptr; }
+  NoScript script_;
+
+ private:
+  std::string name_ = "tm";
+  StatsRegistry stats_;
+  CoreConfig cfg_;
+};
+
+const char kInvite[] =
+    "INVITE sip:bob@192.0.2.50:5070 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.1:5062;branch=z9hG4bKabc\r\n"
+    "Max-Forwards: 70\r\nTo: <sip:bob@b>\r\nFrom: <sip:a@a>;tag=1\r\n"
+    "Call-ID: c1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+
+// The reply a UAS sends to `req` (the branch as sent: Vias copied).
+std::string ReplyTo(const std::string& req, int code, const char* reason) {
+  auto m = sip::Message::Parse(req);
+  std::string out = "SIP/2.0 " + std::to_string(code) + " " + reason + "\r\n";
+  size_t pos = req.find("\r\n") + 2;
+  while (pos < req.size()) {
+    size_t e = req.find("\r\n", pos);
+    std::string line = req.substr(pos, e - pos);
+    if (line.empty()) break;
+    if (line.rfind("Via:", 0) == 0 || line.rfind("From:", 0) == 0 ||
+        line.rfind("Call-ID:", 0) == 0 || line.rfind("CSeq:", 0) == 0)
+      out += line + "\r\n";
+    if (line.rfind("To:", 0) == 0) out += line + ";tag=uas\r\n";
+    pos = e + 2;
+  }
+  return out + "Content-Length: 0\r\n\r\n";
+}
+
+struct TmCoreTest : ::testing::Test {
+  proxy::ProxyCore core;
+  FakeSender a{Proto::kUdp, Addr("127.0.0.1", 5060)};
+  FakeSender b{Proto::kUdp, Addr("127.0.0.2", 5070)};
+  FakeSender tcp{Proto::kTcp, Addr("127.0.0.1", 5060)};
+  FakeRegistrar reg;
+  TmStats stats;
+  std::unique_ptr<TmCore> tm;
+  std::vector<TmCbParams> seen;
+  std::vector<std::string> seen_msgs;
+
+  void SetUp() override {
+    core.AddSender(&a);
+    core.AddSender(&b);
+    core.AddSender(&tcp);
+    TmOptions o;
+    tm = std::make_unique<TmCore>(o, &reg, &core, &stats);
+    ASSERT_TRUE(tm->Attach().ok());
+  }
+  MsgContext Request(const char* text, FakeSender& in) {
+    MsgContext ctx;
+    ctx.buf = text;
+    ctx.rcv.src = Addr("10.0.0.1", 5062);
+    ctx.rcv.dst = in.local();
+    ctx.rcv.proto = Proto::kUdp;
+    ctx.rcv.listener = in.name();
+    return ctx;
+  }
+  // A reply arriving on listener `in` from the UAS, through the core.
+  proxy::ProcessResult Downstream(const std::string& text, FakeSender& in) {
+    MsgContext ctx;
+    ctx.buf = text;
+    ctx.rcv.src = Addr("192.0.2.50", 5070);
+    ctx.rcv.dst = in.local();
+    ctx.rcv.proto = in.proto();
+    ctx.rcv.listener = in.name();
+    return proxy::ProcessSip(core, reg.script_, ctx);
+  }
+  void Watch(MsgContext& ctx) {
+    ASSERT_TRUE(tm->RegisterCallback(ctx, 0xff, [this](const TmCbParams& p) {
+      seen.push_back(p);
+      seen_msgs.emplace_back(p.msg);
+    }));
+  }
+};
+
+TEST_F(TmCoreTest, BranchLeavesThroughTheListenerTheRequestCameInOn) {
+  MsgContext ctx = Request(kInvite, b);
+  Watch(ctx);
+  ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
+  EXPECT_TRUE(a.sent.empty());
+  ASSERT_EQ(b.sent.size(), 2u);  // 100 Trying upstream, INVITE downstream
+  EXPECT_EQ(b.Count("SIP/2.0 100"), 1u);
+  const auto& inv = b.sent[1];
+  EXPECT_EQ(inv.dst.ToString(), "192.0.2.50:5070");
+  EXPECT_NE(inv.data.find("Via: SIP/2.0/UDP 127.0.0.2:5070;branch=z9hG4bKtm"), std::string::npos)
+      << inv.data;
+  bool out_seen = false;
+  for (const auto& p : seen)
+    if (p.type == kTmcbRequestOut) {
+      out_seen = true;
+      EXPECT_EQ(p.src.ToString(), "127.0.0.2:5070");
+      EXPECT_EQ(p.dst.ToString(), "192.0.2.50:5070");
+    }
+  EXPECT_TRUE(out_seen);
+}
+
+TEST_F(TmCoreTest, RepliesComeBackThroughTheCoreInterceptor) {
+  MsgContext ctx = Request(kInvite, a);
+  Watch(ctx);
+  ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
+  std::string branch_req = a.sent.back().data;
+  EXPECT_EQ(Downstream(ReplyTo(branch_req, 180, "Ringing"), a), proxy::ProcessResult::kReplyTaken);
+  ASSERT_EQ(a.Count("SIP/2.0 180"), 1u);
+  const auto& up = a.sent.back();
+  EXPECT_EQ(up.dst.ToString(), "10.0.0.1:5062");
+  EXPECT_EQ(up.data.find("z9hG4bKtm"), std::string::npos) << "our Via not removed";
+  bool in_seen = false;
+  for (const auto& p : seen)
+    if (p.type == kTmcbReplyIn) {
+      in_seen = true;
+      EXPECT_EQ(p.src.ToString(), "192.0.2.50:5070");
+      EXPECT_EQ(p.dst.ToString(), "127.0.0.1:5060");  // the listener, not an ephemeral socket
+    }
+  EXPECT_TRUE(in_seen);
+  // A reply that is no tm branch goes the stateless way (not ours: dropped).
+  std::string foreign = ReplyTo(kInvite, 200, "OK");
+  EXPECT_NE(Downstream(foreign, a), proxy::ProcessResult::kReplyTaken);
+}
+
+TEST_F(TmCoreTest, TimerARetransmitsThroughTheSameListener) {
+  MsgContext ctx = Request(kInvite, b);
+  ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
+  int64_t now = NowMs();
+  tm->Tick(now + 510);
+  tm->Tick(now + 1520);
+  EXPECT_EQ(b.Count("INVITE "), 3u);
+  EXPECT_EQ(stats.retransmissions.Get(), 2);
+  EXPECT_TRUE(a.sent.empty());
+}
+
+TEST_F(TmCoreTest, NonSuccessFinalIsAckedHopByHop) {
+  MsgContext ctx = Request(kInvite, a);
+  ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
+  std::string branch_req = a.sent.back().data;
+  auto br = sip::Message::Parse(branch_req);
+  std::string branch(br->FirstVia()->branch);
+  EXPECT_EQ(Downstream(ReplyTo(branch_req, 486, "Busy Here"), a),
+            proxy::ProcessResult::kReplyTaken);
+  ASSERT_EQ(a.Count("ACK "), 1u);
+  std::string ack;
+  for (const auto& o : a.sent)
+    if (o.data.rfind("ACK ", 0) == 0) ack = o.data;
+  auto am = sip::Message::Parse(ack);
+  EXPECT_EQ(am->FirstVia()->branch, branch);
+  EXPECT_EQ(a.Count("SIP/2.0 486"), 1u);
+  // The UAS retransmits its 486: ACKed again, not relayed again.
+  EXPECT_EQ(Downstream(ReplyTo(branch_req, 486, "Busy Here"), a),
+            proxy::ProcessResult::kReplyTaken);
+  EXPECT_EQ(a.Count("ACK "), 2u);
+  EXPECT_EQ(a.Count("SIP/2.0 486"), 1u);
+}
+
+TEST_F(TmCoreTest, TcpBranchUsesTheTcpListenerWithoutRetransmissions) {
+  MsgContext ctx = Request(kInvite, a);
+  proxy::Destination d;
+  d.proto = Proto::kTcp;
+  d.host = "192.0.2.60";
+  d.port = 5080;
+  ASSERT_EQ(tm->Relay(ctx, &d), 1);
+  ASSERT_EQ(tcp.sent.size(), 1u);
+  EXPECT_NE(tcp.sent[0].data.find("Via: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKtm"),
+            std::string::npos);
+  tm->Tick(NowMs() + 2000);
+  EXPECT_EQ(tcp.sent.size(), 1u);
+}
+
+TEST_F(TmCoreTest, NoListenerForTheDestinationFails) {
+  MsgContext ctx = Request(kInvite, a);
+  proxy::Destination d;
+  d.host = "::1";
+  d.port = 5080;
+  EXPECT_EQ(tm->Relay(ctx, &d), -1);
+}
+
+}  // namespace
+}  // namespace sipcapd::tm
