@@ -12,17 +12,32 @@ SIPP_DIR="$SIPCAPD_SOURCE_DIR/test/integration/sipp"
 CALLS=${TM_SIPP_CALLS:-30}
 
 P=$(free_port udp); U=$(free_port udp); U2=$(free_port udp); DEAD=$(free_port udp); C=$(free_port udp)
+PT=$(free_port tcp); UT=$(free_port tcp); C2=$(free_port udp); C3=$(free_port udp)
+[ -f "$SIPCAPD_MODULE_DIR/proto_tcp.so" ] || fail "proto_tcp.so not built"
 cat > "$TMP/tm.cfg" <<CFG
 log_level=3
 children=2
 mpath="$SIPCAPD_MODULE_DIR"
 loadmodule "proto_udp.so"
 loadmodule "sl.so"
+loadmodule "proto_tcp.so"
 loadmodule "tm.so"
 modparam("tm", "fr_timeout", 1)
 modparam("tm", "fr_inv_timeout", 2)
 listen=udp:127.0.0.1:$P
+listen=tcp:127.0.0.1:$PT
 route {
+  if (\$rU == "stateless") {
+    # no transaction: forward() and the core's stateless reply path, with
+    # tm's reply interceptor installed (it must let these replies pass)
+    forward("udp:127.0.0.1:$U");
+    exit;
+  }
+  if (\$rU == "overtcp") {
+    # UDP in, TCP out: the branch leaves through the TCP listener
+    t_relay("tcp:127.0.0.1:$UT");
+    exit;
+  }
   if (\$rU == "dead") {
     # nobody listens on DEAD: timer B -> 408
     if (!t_relay("udp:127.0.0.1:$DEAD")) sl_send_reply("500", "relay failed");
@@ -63,6 +78,11 @@ start_uas() {  # start_uas PORT NAME [scenario args...]
 }
 start_uas "$U" uas -sn uas
 start_uas "$U2" uas2 -sn uas
+(cd "$TMP" && sipp -sn uas -i 127.0.0.1 -p "$UT" -t t1 -bg -trace_msg \
+    -message_file "$TMP/uast.msgs" >"$TMP/uast.out" 2>&1)
+pid=$(sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p' "$TMP/uast.out")
+[ -n "$pid" ] || { cat "$TMP/uast.out"; fail "sipp TCP uas did not start"; }
+PIDS+=("$pid")
 sleep 0.3
 
 # 1. calls complete
@@ -77,9 +97,31 @@ grep -q "^Via: SIP/2.0/UDP 127.0.0.1:$P;branch=z9hG4bKtm" "$TMP/uas.msgs" ||
 grep -q "tm reply 180" "$TMP/tm.log" || fail "onreply_route did not run"
 pass "$CALLS calls through t_relay, 0 failed; top Via = the listener 127.0.0.1:$P; onreply_route ran"
 
+# 1b. stateless forward() in the same node (sipp UAC -> sipcapd -> sipp UAS)
+# and 1c. t_relay to a TCP UAS, run at the same time
+timeout 60 sipp -sn uac "127.0.0.1:$P" -s stateless -i 127.0.0.1 -p "$C2" -t u1 -m "$CALLS" \
+    -r 30 -timeout 30s -timeout_error -nostdin >"$TMP/uac_sl.out" 2>&1 &
+sl=$!
+timeout 60 sipp -sn uac "127.0.0.1:$P" -s overtcp -i 127.0.0.1 -p "$C3" -t u1 -m "$CALLS" \
+    -r 30 -timeout 30s -timeout_error -nostdin >"$TMP/uac_tcp.out" 2>&1
+rc_tcp=$?
+wait $sl
+rc_sl=$?
+for v in sl:$rc_sl tcp:$rc_tcp; do
+  n=${v%%:*}; rc=${v##*:}
+  ok=$(grep -E "Successful call" "$TMP/uac_$n.out" | tail -1 | awk -F'|' '{print $3}' | tr -d ' ')
+  [ "$rc" = 0 ] && [ "${ok:-0}" = "$CALLS" ] ||
+    { tail -30 "$TMP/uac_$n.out"; tail -20 "$TMP/tm.log"; fail "$n: $CALLS calls: sipp rc=$rc successful=${ok:-?}"; }
+done
+grep -q "^Via: SIP/2.0/UDP 127.0.0.1:$P;branch=z9hG4bKsc" "$TMP/uas.msgs" ||
+  fail "stateless: UAS did not see the listener's stateless Via"
+grep -q "^Via: SIP/2.0/TCP 127.0.0.1:$PT;branch=z9hG4bKtm" "$TMP/uast.msgs" ||
+  { grep -m3 "^Via:" "$TMP/uast.msgs"; fail "TCP branch: UAS did not see the TCP listener's Via"; }
+pass "stateless forward(): $CALLS calls with tm loaded; t_relay over TCP: $CALLS calls, Via = TCP listener"
+
 # Single requests by a python UAC: returns the status codes it received.
 uac() {  # uac RUSER [cancel]
-  python3 - "$P" "$1" "${2:-}" <<'PY'
+  "$PY" - "$P" "$1" "${2:-}" <<'PY'
 import socket, sys, time
 port, user, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); s.settimeout(0.2)
