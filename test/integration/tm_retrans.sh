@@ -13,7 +13,9 @@
 #    ACK, then stops;
 #  - every request the UAS receives comes from the proxy's listener
 #    (source 127.0.0.1:P) and has a top Via 'SIP/2.0/UDP 127.0.0.1:P' with a
-#    tm branch; the stateless forward() path in the same cfg keeps working.
+#    tm branch; the stateless forward() path in the same cfg keeps working;
+#  - the main onreply_route runs for every reply before tm takes it, and
+#    t_check_trans() there is true only for replies of tm transactions.
 source "$(dirname "$0")/../lib/common.sh"
 PEERS="$SIPCAPD_SOURCE_DIR/test/integration/sipp"
 [ -f "$SIPCAPD_MODULE_DIR/tm.so" ] || fail "tm.so not built"
@@ -36,6 +38,12 @@ route {
     exit;
   }
   t_relay("udp:127.0.0.1:$U");
+}
+# The main onreply_route sees every reply first (OpenSIPS order), then tm's
+# reply interceptor takes those of its transactions.
+onreply_route {
+  if (t_check_trans()) xlog("L_INFO", "main onreply: tm reply \$rs \$ci\n");
+  else xlog("L_INFO", "main onreply: stateless reply \$rs \$ci\n");
 }
 CFG
 "$PY" "$PEERS/tm_uas.py" "$U" "$TMP/uas.jsonl" 40 & PIDS+=($!)
@@ -146,4 +154,8 @@ assert len(inv) == 1 and codes("INVITE") == [180, 200], "UAC got %s" % uac["repl
 print("forward(): UAS got the INVITE from %s, UAC got 180 + 200" % inv[0]["src"])
 ') || fail "stateless: $r"
 pass "stateless forward() next to tm: $r"
+grep -q "main onreply: tm reply 486 late-inv" "$TMP/tm.log" &&
+  grep -q "main onreply: stateless reply 200 sl-call" "$TMP/tm.log" ||
+  { grep "main onreply" "$TMP/tm.log" | head; fail "main onreply_route / t_check_trans on replies"; }
+pass "main onreply_route ran before tm; t_check_trans() tells tm replies from stateless ones"
 stop_node "$node" || fail "node exit code $?"

@@ -3,7 +3,8 @@
 
 Usage: tm_uas.py PORT LOG SECONDS
 
-Logs every datagram it receives as one JSON line to LOG (time in ms, source
+Logs every datagram it receives as one JSON line to LOG (kernel receive
+time in ms (SO_TIMESTAMPNS: free of this script's own scheduling delays), source
 address, first line, method or status, top Via sent-by/transport/branch,
 R-URI user, CSeq) and answers requests by the R-URI user:
   silent*  never answers (retransmissions are counted by the test)
@@ -15,6 +16,7 @@ Runs for SECONDS, bounded.
 """
 import json
 import socket
+import struct
 import sys
 import time
 
@@ -22,6 +24,8 @@ port, log, secs = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", port))
 s.settimeout(0.05)
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
 copies = {}   # (call-id, cseq) -> copies received
 later = []    # (due time, data, address)
 
@@ -53,9 +57,14 @@ with open(log, "w") as f:
             s.sendto(item[1], item[2])
             later.remove(item)
         try:
-            d, src = s.recvfrom(65535)
+            d, anc, _, src = s.recvmsg(65535, 64)
         except socket.timeout:
             continue
+        rx_ms = int(now * 1000)
+        for level, kind, data in anc:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+                sec, nsec = struct.unpack("qq", data[:16])
+                rx_ms = sec * 1000 + nsec // 1000000
         text = d.decode(errors="replace")
         lines = text.split("\r\n\r\n")[0].split("\r\n")
         first = lines[0]
@@ -68,7 +77,7 @@ with open(log, "w") as f:
         user = ruri.split(":", 1)[1].split("@")[0] if "@" in ruri else ""
         cseq = header(lines, "CSeq")
         cid = header(lines, "Call-ID")
-        rec = {"ms": int(now * 1000), "src": "%s:%d" % src, "first": first, "method": method,
+        rec = {"ms": rx_ms, "src": "%s:%d" % src, "first": first, "method": method,
                "user": user, "via": via.split(" ")[0], "sent_by": sent_by, "branch": branch,
                "cseq": cseq, "to": header(lines, "To"), "callid": cid}
         f.write(json.dumps(rec) + "\n")
