@@ -219,6 +219,40 @@ TEST_F(TmCoreTest, NonSuccessFinalIsAckedHopByHop) {
   EXPECT_EQ(a.Count("SIP/2.0 486"), 1u);
 }
 
+TEST_F(TmCoreTest, LateSuccessAfterTheTransactionEndsGoesStateless) {
+  MsgContext ctx = Request(kInvite, a);
+  ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
+  std::string branch_req = a.sent.back().data;
+  std::string ok = ReplyTo(branch_req, 200, "OK");
+  ASSERT_EQ(Downstream(ok, a), proxy::ProcessResult::kReplyTaken);
+  EXPECT_EQ(a.Count("SIP/2.0 200"), 1u);
+  tm->Tick(NowMs() + 60000);  // wt_timer: the transaction is gone
+  EXPECT_EQ(tm->Size(), 0u);
+  EXPECT_EQ(Downstream(ok, a), proxy::ProcessResult::kReplyForwarded);
+  ASSERT_EQ(a.Count("SIP/2.0 200"), 2u);
+  EXPECT_EQ(a.sent.back().dst.ToString(), "10.0.0.1:5062");
+  EXPECT_EQ(a.sent.back().data.find("z9hG4bKtm"), std::string::npos);
+}
+
+TEST_F(TmCoreTest, ReplyToOurCancelIsAbsorbed) {
+  MsgContext ctx = Request(kInvite, a);
+  ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
+  std::string branch_req = a.sent.back().data;
+  ASSERT_EQ(Downstream(ReplyTo(branch_req, 180, "Ringing"), a), proxy::ProcessResult::kReplyTaken);
+  std::string cancel = std::string(kInvite);
+  cancel.replace(0, 6, "CANCEL");
+  cancel.replace(cancel.find("CSeq: 1 INVITE"), 14, "CSeq: 1 CANCEL");
+  MsgContext cctx = Request(cancel.c_str(), a);
+  ASSERT_EQ(tm->Relay(cctx, nullptr), 1);
+  std::string our_cancel;
+  for (const auto& o : a.sent)
+    if (o.data.rfind("CANCEL ", 0) == 0) our_cancel = o.data;
+  ASSERT_FALSE(our_cancel.empty());
+  size_t sent_before = a.sent.size();
+  EXPECT_EQ(Downstream(ReplyTo(our_cancel, 200, "OK"), a), proxy::ProcessResult::kReplyTaken);
+  EXPECT_EQ(a.sent.size(), sent_before) << "the 200 to tm's CANCEL must not go upstream";
+}
+
 TEST_F(TmCoreTest, TcpBranchUsesTheTcpListenerWithoutRetransmissions) {
   MsgContext ctx = Request(kInvite, a);
   proxy::Destination d;
@@ -239,6 +273,9 @@ TEST_F(TmCoreTest, NoListenerForTheDestinationFails) {
   d.host = "::1";
   d.port = 5080;
   EXPECT_EQ(tm->Relay(ctx, &d), -1);
+  EXPECT_EQ(tm->Size(), 1u);  // t_reply() may still answer it
+  tm->Tick(NowMs() + 6000);   // fr_timeout (5 s) later it is gone
+  EXPECT_EQ(tm->Size(), 0u);
 }
 
 }  // namespace
