@@ -27,6 +27,9 @@
 //    side is missing (e.g. family=2 with only IPv6 chunks, or IPv6 src with
 //    IPv4 dst). Both families present without a family chunk: the IPv4 pair
 //    is used and the IPv6 chunks go to extra.
+//  * Chunk count: with DecodeOptions::max_chunks != 0, a v3 packet with
+//    more chunks than that (every chunk counts, known or not) is
+//    kTooManyChunks (the module sets it from hep_max_msg_chunks).
 //  * Timestamps are kept as sent: 0 stays 0 (the receiver substitutes its
 //    receive time, see TimestampUs()), usec >= 1e6 is kept and normalised
 //    only by TimestampUs().
@@ -67,6 +70,7 @@ enum class DecodeError {
   kBadCompressed,    // corrupt zlib/gzip stream
   kInflateTooLarge,  // inflated payload above the cap
   kBadHeaderLength,  // v1/v2 hp_l != 8 + address block
+  kTooManyChunks,    // v3: more chunks than DecodeOptions::max_chunks
   kCount,
 };
 // Stable snake_case name ("bad_chunk_size"), used in statistics names and
@@ -80,7 +84,9 @@ struct Chunk {
   bool operator==(const Chunk&) const = default;
 };
 
-struct Packet {
+// The fixed-size fields and flags, shared by the owning Packet and the
+// zero-copy PacketView.
+struct PacketFields {
   int version = 3;          // 1, 2 or 3
   bool eep1_magic = false;  // came with the "EEP1" alias (re-encoded as HEP3)
   uint64_t present = 0;     // bit t set: generic chunk type t (1..0x29) present
@@ -93,30 +99,20 @@ struct Packet {
   uint8_t proto_type = 0;
   uint32_t capture_id = 0;  // 16 bits in v2
   uint16_t keep_alive = 0;
-  std::string auth_key;
-  std::string payload;      // inflated when it came as 0x0010
   bool compressed = false;  // payload came (or is to be sent) as 0x0010
-  std::string correlation_id;
   uint16_t vlan_id = 0;
-  std::string node_name;
   uint64_t src_mac = 0, dst_mac = 0;
   uint16_t eth_type = 0;
   uint8_t tcp_flags = 0, ip_tos = 0;
   uint16_t mos = 0, r_factor = 0;
-  std::string geo_location;
   uint32_t jitter = 0;
-  std::string transaction_type;
-  std::string payload_json_keys;
-  std::string tag_values;
   uint16_t tag_type = 0;
   uint16_t event_type = 0;
-  std::string group_id;
-
-  std::vector<Chunk> extra;  // unknown / vendor / duplicate chunks, in order
 
   // Informational (set by Decode, ignored by Encode).
   size_t trailing_bytes = 0;
   int duplicate_chunks = 0;
+  size_t chunk_count = 0;  // v3 chunks on the wire (all kinds)
 
   bool Has(uint16_t type) const { return type <= 63 && (present >> type) & 1; }
   void Mark(uint16_t type) {
@@ -127,16 +123,88 @@ struct Packet {
   }
   // Microseconds since the epoch (usec overflow carried into seconds).
   int64_t TimestampUs() const { return int64_t{ts_sec} * 1000000 + int64_t{ts_usec}; }
+};
+
+// The owning, mutable form (hep_set / hep_del, relay re-encode, senders).
+struct Packet : PacketFields {
+  std::string auth_key;
+  std::string payload;  // inflated when it came as 0x0010
+  std::string correlation_id;
+  std::string node_name;
+  std::string geo_location;
+  std::string transaction_type;
+  std::string payload_json_keys;
+  std::string tag_values;
+  std::string group_id;
+
+  std::vector<Chunk> extra;  // unknown / vendor / duplicate chunks, in order
+
   // Sets src/dst (and family, ports) and marks their chunks present.
   void SetAddresses(const SockAddr& src, const SockAddr& dst);
   // Finds an extra chunk by vendor and type (nullptr if none).
   const Chunk* FindExtra(uint16_t vendor, uint16_t type) const;
 };
 
+// An extra chunk as a view into the decoded input.
+struct ChunkView {
+  uint16_t vendor;
+  uint16_t type;
+  std::string_view data;
+};
+
+// The extra chunks of a PacketView: the first kInline live inside the view
+// (no allocation for ordinary packets); more spill to the heap.
+class ChunkViews {
+ public:
+  static constexpr size_t kInline = 8;
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  const ChunkView* begin() const { return heap_.empty() ? inline_ : heap_.data(); }
+  const ChunkView* end() const { return begin() + n_; }
+  const ChunkView& operator[](size_t i) const { return begin()[i]; }
+  void clear() {
+    n_ = 0;
+    heap_.clear();
+  }
+  void push_back(const ChunkView& c) { Insert(n_, c); }
+  void Insert(size_t pos, const ChunkView& c);  // pos <= size()
+
+ private:
+  ChunkView inline_[kInline];
+  size_t n_ = 0;
+  std::vector<ChunkView> heap_;  // used (and holds everything) once n_ > kInline
+};
+
+// The zero-copy decoded form: octet fields and extra chunks point into the
+// decoded input (which must outlive the view), except an inflated 0x0010
+// payload, which lives in the view's own buffer. Not copyable or movable
+// (payload may point into the view itself); ToPacket() makes the owning
+// Packet when a consumer needs to keep or modify it.
+struct PacketView : PacketFields {
+  std::string_view auth_key, payload, correlation_id, node_name, geo_location, transaction_type,
+      payload_json_keys, tag_values, group_id;
+  ChunkViews extra;
+  std::string inflated;  // storage of an inflated 0x0010 payload
+
+  PacketView() = default;
+  PacketView(const PacketView&) = delete;
+  PacketView& operator=(const PacketView&) = delete;
+  void Clear();  // back to the default state (keeps the inflate buffer's capacity)
+};
+
+// The owning copy of a view (same fields, same extra order).
+Packet ToPacket(const PacketView& v);
+
 struct DecodeOptions {
   bool require_payload = true;
   size_t max_inflated = 1 << 20;  // cap for a 0x0010 payload after inflating
+  size_t max_chunks = 0;          // v3: more chunks than this is kTooManyChunks (0: no limit)
 };
+
+// Zero-copy decode into *out (cleared first); the fastest form, used by the
+// receive path. Same rules and errors as Decode().
+Status DecodeView(std::span<const uint8_t> in, const DecodeOptions& opts, PacketView* out,
+                  DecodeError* why = nullptr);
 
 // Decodes one HEP packet (v1/v2 datagram or v3 packet). On failure the
 // Status message is "<reason name>: <detail>" and *why (if given) is set.

@@ -34,20 +34,23 @@ uint8_t IpProtoFromProto(Proto p) {
 bool HepReceiver::OnPacket(std::string_view bytes, const HepNet& net, VarStore* vars) {
   stats_->received.Inc();
   DecodeError why = DecodeError::kNone;
-  auto r = Decode(bytes, opts_.decode, &why);
-  if (!r.ok()) {
+  // Zero-copy decode first: rejected and unhandled packets cost no
+  // allocation; the owning Packet is made only for packets handed on.
+  PacketView v;
+  std::span<const uint8_t> in(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  Status st = DecodeView(in, opts_.decode, &v, &why);
+  if (!st.ok()) {
     stats_->errors[static_cast<size_t>(why)].Inc();
     LOG_DBG("proto_hep", "bad HEP packet from %s: %s", net.src.ToString().c_str(),
-            r.status().message().c_str());
+            st.message().c_str());
     return false;
   }
   stats_->decoded.Inc();
-  Packet& p = r.value();
-  if (p.trailing_bytes) stats_->trailing.Inc();
+  if (v.trailing_bytes) stats_->trailing.Inc();
   if (opts_.auth_mode != AuthMode::kOff) {
-    bool ok = p.Has(kChunkAuthKey) && p.auth_key == opts_.auth_key;
+    bool ok = v.Has(kChunkAuthKey) && v.auth_key == opts_.auth_key;
     if (!ok) {
-      (p.Has(kChunkAuthKey) ? stats_->auth_failed : stats_->auth_missing).Inc();
+      (v.Has(kChunkAuthKey) ? stats_->auth_failed : stats_->auth_missing).Inc();
       if (opts_.auth_mode == AuthMode::kEnforce) return false;
     }
   }
@@ -58,25 +61,25 @@ bool HepReceiver::OnPacket(std::string_view bytes, const HepNet& net, VarStore* 
   MsgContext ctx;
   ctx.vars = vars;
   ctx.route_type = kRequestRoute;
-  ctx.buf = p.payload;
-  ctx.rcv.src = {p.src_ip.is_set() ? p.src_ip : net.src.ip, p.src_port};
-  ctx.rcv.dst = {p.dst_ip.is_set() ? p.dst_ip : net.dst.ip, p.dst_port};
-  if (!p.src_ip.is_set() && !p.Has(kChunkSrcPort)) ctx.rcv.src.port = net.src.port;
-  if (!p.dst_ip.is_set() && !p.Has(kChunkDstPort)) ctx.rcv.dst.port = net.dst.port;
-  ctx.rcv.proto = p.Has(kChunkIpProto) ? ProtoFromIpProto(p.ip_proto) : Proto::kUdp;
+  ctx.buf = v.payload;
+  ctx.rcv.src = {v.src_ip.is_set() ? v.src_ip : net.src.ip, v.src_port};
+  ctx.rcv.dst = {v.dst_ip.is_set() ? v.dst_ip : net.dst.ip, v.dst_port};
+  if (!v.src_ip.is_set() && !v.Has(kChunkSrcPort)) ctx.rcv.src.port = net.src.port;
+  if (!v.dst_ip.is_set() && !v.Has(kChunkDstPort)) ctx.rcv.dst.port = net.dst.port;
+  ctx.rcv.proto = v.Has(kChunkIpProto) ? ProtoFromIpProto(v.ip_proto) : Proto::kUdp;
   ctx.rcv.listener = net.listener;
-  if (p.ts_sec != 0) {
-    ctx.recv_time_us = p.TimestampUs();
+  if (v.ts_sec != 0) {
+    ctx.recv_time_us = v.TimestampUs();
   } else {
     timeval tv;
     gettimeofday(&tv, nullptr);
     ctx.recv_time_us = int64_t{tv.tv_sec} * 1000000 + tv.tv_usec;
   }
   auto hc = std::make_unique<HepContext>();
-  hc->version = p.version;
+  hc->version = v.version;
   hc->net = net;
-  hc->raw.assign(bytes.data(), bytes.size() - p.trailing_bytes);
-  hc->packet = std::move(p);
+  hc->raw.assign(bytes.data(), bytes.size() - v.trailing_bytes);
+  hc->packet = ToPacket(v);
   ctx.hep = std::move(hc);
   for (const auto& cb : callbacks_) cb(ctx);
   return true;

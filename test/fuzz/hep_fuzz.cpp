@@ -41,6 +41,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (r.ok() != (why == DecodeError::kNone)) abort();
   if (!r.ok()) return 0;
   const Packet& p = r.value();
+  // The zero-copy view agrees with the owning decode, and the chunk limit
+  // is exact: max_chunks = the count passes, one less fails.
+  PacketView view;
+  if (!DecodeView(in, {}, &view).ok() || !SameFields(p, ToPacket(view))) abort();
+  if (p.version == 3 && view.chunk_count > 0) {
+    DecodeOptions lim;
+    lim.max_chunks = view.chunk_count;
+    if (!DecodeView(in, lim, &view).ok()) abort();
+    lim.max_chunks = view.chunk_count - 1;
+    DecodeError w = DecodeError::kNone;
+    bool ok = DecodeView(in, lim, &view, &w).ok();
+    if (lim.max_chunks > 0 && (ok || w != DecodeError::kTooManyChunks)) abort();
+  }
   std::string v3;
   if (Encode(p, 3, &v3).ok()) {
     FrameCheck f3 =
