@@ -2,10 +2,16 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <map>
+#include <string>
 
 namespace sipcapd::db_sqlite {
 namespace {
+
+constexpr long long kDefaultCacheKb = 64 * 1024;       // page cache per connection
+constexpr long long kDefaultWalAutocheckpoint = 1000;  // pages (SQLite default)
 
 Status MapError(sqlite3* db, int rc, const std::string& what) {
   std::string msg = what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -44,6 +50,7 @@ class SqliteConnection : public db::Connection {
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
   ~SqliteConnection() override {
     cache_.clear();
+    for (auto& c : control_) c.reset();
     sqlite3_close_v2(db_);
   }
 
@@ -58,33 +65,40 @@ class SqliteConnection : public db::Connection {
     return Status::Ok();
   }
 
-  Status Insert(const std::string& table, const std::vector<std::string>& columns,
-                std::span<const db::Row> rows) override {
-    if (!db::IsSafeIdentifier(table)) return Status::Invalid("bad table name '" + table + "'");
-    std::string key = table;
-    for (const auto& c : columns) key += "," + c;
+  // Cached statement inserting `nrows` rows of `columns` into `table`.
+  Result<sqlite3_stmt*> InsertStmt(const std::string& table,
+                                   const std::vector<std::string>& columns, size_t nrows) {
+    std::string key = std::to_string(nrows) + ":" + table;
+    for (const auto& c : columns) key.append(",").append(c);
     auto it = cache_.find(key);
-    if (it == cache_.end()) {
-      std::string sql = "INSERT INTO \"" + table + "\" (";
-      for (size_t i = 0; i < columns.size(); ++i) {
-        if (!db::IsSafeIdentifier(columns[i])) return Status::Invalid("bad column name");
-        sql += (i ? ",\"" : "\"") + columns[i] + "\"";
-      }
-      sql += ") VALUES (";
+    if (it != cache_.end()) return it->second->get();
+    std::string sql = "INSERT INTO \"" + table + "\" (";
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (!db::IsSafeIdentifier(columns[i])) return Status::Invalid("bad column name");
+      sql += (i ? ",\"" : "\"") + columns[i] + "\"";
+    }
+    sql += ") VALUES ";
+    for (size_t r = 0; r < nrows; ++r) {
+      sql += r ? ",(" : "(";
       for (size_t i = 0; i < columns.size(); ++i) sql += i ? ",?" : "?";
       sql += ")";
-      sqlite3_stmt* s = nullptr;
-      int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
-      if (rc != SQLITE_OK) return MapError(db_, rc, "prepare insert into " + table);
-      it = cache_.emplace(key, std::make_unique<Stmt>(s)).first;
     }
-    sqlite3_stmt* s = it->second->get();
-    int rc = sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) return MapError(db_, rc, "begin");
-    for (const db::Row& r : rows) {
-      for (size_t i = 0; i < columns.size(); ++i) {
-        const db::Value& v = r.values[i];
-        int idx = static_cast<int>(i + 1);
+    sqlite3_stmt* s = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+    if (rc != SQLITE_OK) return MapError(db_, rc, "prepare insert into " + table);
+    cache_.emplace(key, std::make_unique<Stmt>(s));
+    return s;
+  }
+
+  // Binds rows[0..n) to `s` (row r's column i is parameter r*ncols+i+1).
+  // Text and blobs are bound SQLITE_STATIC: the rows outlive the step.
+  int BindRows(sqlite3_stmt* s, size_t ncols, std::span<const db::Row> rows) {
+    int rc = SQLITE_OK;
+    for (size_t r = 0; r < rows.size(); ++r) {
+      const auto& vals = rows[r].values;
+      for (size_t i = 0; i < ncols && rc == SQLITE_OK; ++i) {
+        const db::Value& v = vals[i];
+        int idx = static_cast<int>(r * ncols + i + 1);
         switch (v.type) {
           case db::Type::kNull: rc = sqlite3_bind_null(s, idx); break;
           case db::Type::kInt:
@@ -102,26 +116,63 @@ class SqliteConnection : public db::Connection {
             break;
           }
         }
-        if (rc != SQLITE_OK) break;
       }
-      if (rc == SQLITE_OK) rc = sqlite3_step(s);
-      if (rc != SQLITE_DONE) {
-        Status st = MapError(db_, rc, "insert into " + table);
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-        return st;
+    }
+    return rc;
+  }
+
+  // BEGIN / COMMIT / ROLLBACK through cached statements.
+  int Control(int which) {
+    static const char* const kSql[] = {"BEGIN", "COMMIT", "ROLLBACK"};
+    if (!control_[which]) {
+      sqlite3_stmt* s = nullptr;
+      int rc = sqlite3_prepare_v3(db_, kSql[which], -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+      if (rc != SQLITE_OK) return rc;
+      control_[which] = std::make_unique<Stmt>(s);
+    }
+    sqlite3_stmt* s = control_[which]->get();
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+
+  // Rows go in statements of kRowsPerStmt rows (fewer VM runs and
+  // statement resets per row), the remainder one row at a time, all in one
+  // transaction: any failure rolls the whole call back.
+  Status Insert(const std::string& table, const std::vector<std::string>& columns,
+                std::span<const db::Row> rows) override {
+    if (!db::IsSafeIdentifier(table)) return Status::Invalid("bad table name '" + table + "'");
+    if (rows.empty()) return Status::Ok();
+    const size_t nc = columns.size();
+    for (const db::Row& r : rows) {
+      if (r.values.size() < nc) return Status::Invalid("row has fewer values than columns");
+    }
+    size_t max_params = static_cast<size_t>(sqlite3_limit(db_, SQLITE_LIMIT_VARIABLE_NUMBER, -1));
+    size_t per = std::clamp<size_t>(max_params / std::max<size_t>(nc, 1), 1, rows_per_stmt_);
+    int rc = Control(kBegin);
+    if (rc != SQLITE_OK) return MapError(db_, rc, "begin");
+    size_t done = 0;
+    Status st = Status::Ok();
+    while (done < rows.size() && st.ok()) {
+      size_t n = rows.size() - done >= per ? per : 1;
+      auto s = InsertStmt(table, columns, n);
+      if (!s.ok()) {
+        st = s.status();
+        break;
       }
-      sqlite3_reset(s);
+      rc = BindRows(s.value(), nc, rows.subspan(done, n));
+      if (rc == SQLITE_OK) rc = sqlite3_step(s.value());
+      if (rc != SQLITE_DONE) st = MapError(db_, rc, "insert into " + table);
+      sqlite3_reset(s.value());
+      done += n;
     }
-    sqlite3_clear_bindings(s);
-    rc = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) {
-      Status st = MapError(db_, rc, "commit");
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      return st;
+    if (st.ok()) {
+      rc = Control(kCommit);
+      if (rc == SQLITE_OK) return st;
+      st = MapError(db_, rc, "commit");
     }
-    return Status::Ok();
+    Control(kRollback);
+    return st;
   }
 
   Result<db::QueryResult> Query(const std::string& sql) override {
@@ -192,8 +243,16 @@ class SqliteConnection : public db::Connection {
   Status Ping() override { return Exec("SELECT 1"); }
 
  private:
+  enum { kBegin = 0, kCommit = 1, kRollback = 2 };
+  static constexpr size_t kRowsPerStmt = 32;
+
+ public:
+  size_t rows_per_stmt_ = kRowsPerStmt;
+
+ private:
   sqlite3* db_;
   std::map<std::string, std::unique_ptr<Stmt>> cache_;
+  std::unique_ptr<Stmt> control_[3];
 };
 
 }  // namespace
@@ -214,7 +273,21 @@ Result<std::unique_ptr<db::Connection>> SqliteDriver::Connect(const db::Url& url
   sqlite3_busy_timeout(db, opts.read_timeout_ms > 0 ? opts.read_timeout_ms : 5000);
   std::string sync = url.Option("synchronous", "NORMAL");
   if (sync != "OFF" && sync != "NORMAL" && sync != "FULL") sync = "NORMAL";
-  Status st = conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=" + sync + ";");
+  // Numeric tuning options (doc/modules/db_sqlite.md); a bad value keeps the default.
+  auto num = [&](const char* key, long long def) {
+    std::string v = url.Option(key);
+    char* end = nullptr;
+    long long n = v.empty() ? def : strtoll(v.c_str(), &end, 10);
+    return (v.empty() || (end && *end == '\0')) ? n : def;
+  };
+  std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=" + sync +
+                        "; PRAGMA temp_store=MEMORY; PRAGMA cache_size=" +
+                        std::to_string(-num("cache_kb", kDefaultCacheKb)) +
+                        "; PRAGMA wal_autocheckpoint=" +
+                        std::to_string(num("wal_autocheckpoint", kDefaultWalAutocheckpoint)) +
+                        "; PRAGMA mmap_size=" + std::to_string(num("mmap_size", 0)) + ";";
+  conn->rows_per_stmt_ = static_cast<size_t>(std::max(1LL, num("rows_per_statement", 32)));
+  Status st = conn->Exec(pragmas);
   if (!st.ok()) return Status::Unavailable(st.message());
   return std::unique_ptr<db::Connection>(std::move(conn));
 }

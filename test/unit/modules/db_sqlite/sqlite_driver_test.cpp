@@ -53,6 +53,40 @@ class SqliteDriverTest : public ::testing::Test {
   std::unique_ptr<db::Connection> conn_;
 };
 
+// Batches go in 32-row statements plus single-row ones for the rest: every
+// row lands once, in order, with its own values; a bad row anywhere (in a
+// multi-row statement or in the single-row tail) rolls back the whole call.
+TEST_F(SqliteDriverTest, MultiRowStatementsAndAtomicFailure) {
+  auto p = conn_->Query("PRAGMA cache_size");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(*p->rows[0][0], "-65536");
+  Exec("CREATE TABLE mr (id INTEGER NOT NULL, s TEXT, t TEXT)");
+  std::vector<Row> rows(70);
+  for (int i = 0; i < 70; ++i) {
+    rows[i].values = {Value::Int(i), i % 5 ? Value::String("v" + std::to_string(i)) : Value::Null(),
+                      Value::DateTime(1700000000000000LL + i * 1000000LL)};
+  }
+  ASSERT_TRUE(conn_->Insert("mr", {"id", "s", "t"}, rows).ok());
+  auto q = conn_->Query("SELECT COUNT(*), SUM(id), SUM(s IS NULL), MAX(t) FROM mr");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(*q->rows[0][0], "70");
+  EXPECT_EQ(*q->rows[0][1], "2415");
+  EXPECT_EQ(*q->rows[0][2], "14");
+  EXPECT_EQ(*q->rows[0][3], "2023-11-14 22:14:29");
+  auto one = conn_->Query("SELECT s FROM mr WHERE id = 41");
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(*one->rows[0][0], "v41");
+  for (int bad : {40, 68}) {  // inside a 32-row statement; in the single-row tail
+    std::vector<Row> more = rows;
+    more[bad].values[0] = Value::Null();  // NOT NULL violation
+    Status st = conn_->Insert("mr", {"id", "s", "t"}, more);
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << st.message();
+    auto c = conn_->Query("SELECT COUNT(*) FROM mr");
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(*c->rows[0][0], "70") << bad;
+  }
+}
+
 TEST_F(SqliteDriverTest, WalAndRoundTripEveryType) {
   auto m = conn_->Query("PRAGMA journal_mode");
   ASSERT_TRUE(m.ok());
