@@ -267,6 +267,22 @@ TEST_F(TmCoreTest, TcpBranchUsesTheTcpListenerWithoutRetransmissions) {
   EXPECT_EQ(tcp.sent.size(), 1u);
 }
 
+TEST_F(TmCoreTest, OtherFamilyLeavesThroughThatFamilysListener) {
+  FakeSender v6{Proto::kUdp, Addr("::1", 5090)};
+  core.AddSender(&v6);
+  MsgContext ctx = Request(kInvite, a);  // in on IPv4
+  proxy::Destination d;
+  d.host = "::1";
+  d.port = 5080;
+  ASSERT_EQ(tm->Relay(ctx, &d), 1);
+  core.RemoveSender(&v6);
+  ASSERT_EQ(v6.sent.size(), 1u);
+  EXPECT_NE(v6.sent[0].data.find("Via: SIP/2.0/UDP [::1]:5090;branch=z9hG4bKtm"), std::string::npos)
+      << v6.sent[0].data;
+  EXPECT_EQ(a.Count("INVITE "), 0u);
+  EXPECT_EQ(a.Count("SIP/2.0 100"), 1u);  // upstream stays on the IPv4 listener
+}
+
 TEST_F(TmCoreTest, NoListenerForTheDestinationFails) {
   MsgContext ctx = Request(kInvite, a);
   proxy::Destination d;
