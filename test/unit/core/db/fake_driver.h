@@ -19,6 +19,7 @@ class FakeDriver : public Driver {
  public:
   std::atomic<bool> up{true};
   std::atomic<bool> stalled{false};
+  std::atomic<int> insert_delay_ms{0};  // each Insert takes at least this long
   std::atomic<int> connects{0};
   std::atomic<int> inserts{0};
   std::mutex mu;
@@ -44,6 +45,9 @@ class FakeConnection : public Connection {
                 std::span<const Row> rows) override {
     for (int i = 0; i < 3000 && d_->stalled; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    if (d_->insert_delay_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(d_->insert_delay_ms.load()));
     }
     if (!d_->up) return Status::Unavailable("fake: server gone");
     ++d_->inserts;
