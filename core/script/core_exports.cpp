@@ -8,6 +8,29 @@
 #include "core/base/log.h"
 
 namespace sipcapd {
+
+std::atomic<bool> XlogHook::active_{false};
+
+namespace {
+
+XlogHook::Observer& XlogObserver() {
+  static XlogHook::Observer observer;
+  return observer;
+}
+
+}  // namespace
+
+void XlogHook::Set(Observer observer) {
+  XlogObserver() = std::move(observer);
+  active_.store(static_cast<bool>(XlogObserver()), std::memory_order_release);
+}
+
+void XlogHook::Notify(MsgContext& ctx, int level, std::string_view line) {
+  if (!active()) return;
+  const Observer& o = XlogObserver();
+  if (o) o(ctx, level, line);
+}
+
 namespace {
 
 // ---------------------------------------------------------------- functions
@@ -28,6 +51,7 @@ int Xlog(MsgContext& ctx, const CallArgs& a) {
   std::string text = a.Str(fmt_i);
   if (!text.empty() && text.back() == '\n') text.pop_back();
   Log::Write(level, "script", text);
+  if (XlogHook::active()) XlogHook::Notify(ctx, level, text);
   return 1;
 }
 

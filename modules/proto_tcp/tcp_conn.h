@@ -37,6 +37,11 @@ struct TcpConn {
   bool partial = false;
   std::atomic<bool> closed{false};
   std::mutex write_mu;
+  // Connection event tracing (tcp_trace.h): decided once, before the
+  // connection is shared; read-only afterwards.
+  bool traced = false;
+  uint64_t correlation = 0;
+  SockAddr local;  // our end (getsockname), set when traced
 };
 
 }  // namespace sipcapd::proto_tcp

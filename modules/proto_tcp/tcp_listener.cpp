@@ -34,12 +34,21 @@ int64_t NowUs() {
 struct Job {
   std::string data;
   SockAddr src;
+  uint64_t correlation = 0;  // of a traced connection, else 0
 };
+
+SockAddr LocalOf(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return SockAddr{};
+  return SockAddr::FromSockaddr(reinterpret_cast<sockaddr*>(&ss));
+}
 
 class TcpListener : public Listener, public proxy::Sender {
  public:
-  TcpListener(ListenSpec spec, Registrar& reg, proxy::ProxyCore* core, TcpOptions opt, TcpStats* st)
-      : spec_(std::move(spec)), reg_(reg), core_(core), opt_(opt), st_(st) {}
+  TcpListener(ListenSpec spec, Registrar& reg, proxy::ProxyCore* core, TcpOptions opt, TcpStats* st,
+              TcpTracer* tracer)
+      : spec_(std::move(spec)), reg_(reg), core_(core), opt_(opt), st_(st), tracer_(tracer) {}
   ~TcpListener() override {
     if (registered_) core_->RemoveSender(this);
     if (lfd_ >= 0) close(lfd_);
@@ -118,7 +127,7 @@ class TcpListener : public Listener, public proxy::Sender {
     Status st = WriteAll(*c, data);
     if (!st.ok()) {
       st_->snd_errors.Inc();
-      CloseConn(c);
+      CloseConn(c, "send error");
       return st;
     }
     st_->snd_msgs.Inc();
@@ -157,8 +166,39 @@ class TcpListener : public Listener, public proxy::Sender {
     return true;
   }
 
-  void CloseConn(const std::shared_ptr<TcpConn>& c) {
+  // Traces the connection's first event when the tracer says so.
+  void TraceOpen(TcpConn& c) {
+    if (!tracer_ || !tracer_->on()) return;
+    c.local = LocalOf(c.fd);
+    if (!tracer_->Decide(c.peer, c.local)) return;
+    c.traced = true;
+    c.correlation = tracer_->NewCorrelation();
+    if (c.accepted)
+      tracer_->Send(TcpTracer::Event::kAccept, true, "connection accepted", c.peer, c.local,
+                    c.correlation);
+    else
+      tracer_->Send(TcpTracer::Event::kConnect, true, "connection established", c.local, c.peer,
+                    c.correlation);
+  }
+
+  // A failed accept / connect (no connection to follow afterwards).
+  void TraceFailure(TcpTracer::Event ev, int fd, const SockAddr& peer, const std::string& why) {
+    if (!tracer_ || !tracer_->on()) return;
+    SockAddr local = fd >= 0 ? LocalOf(fd) : SockAddr{};
+    if (!local.ip.is_set() || local.ip.IsAny()) local = SockAddr{local_.ip, local.port};
+    if (!tracer_->Decide(peer, local)) return;
+    uint64_t corr = tracer_->NewCorrelation();
+    if (ev == TcpTracer::Event::kAccept)
+      tracer_->Send(ev, false, why, peer, local, corr);
+    else
+      tracer_->Send(ev, false, why, local, peer, corr);
+  }
+
+  void CloseConn(const std::shared_ptr<TcpConn>& c, std::string_view why) {
     if (c->closed.exchange(true)) return;
+    if (c->traced)
+      tracer_->Send(TcpTracer::Event::kClose, true, why, c->accepted ? c->peer : c->local,
+                    c->accepted ? c->local : c->peer, c->correlation);
     epoll_ctl(ep_, EPOLL_CTL_DEL, c->fd, nullptr);
     ::shutdown(c->fd, SHUT_RDWR);
     std::lock_guard g(mu_);
@@ -183,7 +223,9 @@ class TcpListener : public Listener, public proxy::Sender {
     int rc = connect(fd, reinterpret_cast<sockaddr*>(&ss), len);
     if (rc != 0 && errno != EINPROGRESS) {
       st_->connect_errors.Inc();
-      return Status::Unavailable("connect " + dst.ToString() + ": " + strerror(errno));
+      std::string why = "connect " + dst.ToString() + ": " + strerror(errno);
+      TraceFailure(TcpTracer::Event::kConnect, fd, dst, why);
+      return Status::Unavailable(why);
     }
     if (rc != 0) {
       pollfd p{fd, POLLOUT, 0};
@@ -192,14 +234,19 @@ class TcpListener : public Listener, public proxy::Sender {
       if (poll(&p, 1, opt_.connect_timeout_ms) != 1 ||
           getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) {
         st_->connect_errors.Inc();
-        return Status::Unavailable("connect " + dst.ToString() + ": " +
-                                   (err ? strerror(err) : "timeout"));
+        std::string why = "connect " + dst.ToString() + ": " + (err ? strerror(err) : "timeout");
+        TraceFailure(TcpTracer::Event::kConnect, fd, dst, why);
+        return Status::Unavailable(why);
       }
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    TraceOpen(*c);  // before AddConn: the reactor may read (and close) it at once
     if (!AddConn(c)) {
       st_->rejected.Inc();
+      if (c->traced)
+        tracer_->Send(TcpTracer::Event::kClose, false, "tcp connection limit reached", c->local,
+                      c->peer, c->correlation);
       return Status::Unavailable("tcp connection limit reached");
     }
     st_->connected.Inc();
@@ -239,8 +286,12 @@ class TcpListener : public Listener, public proxy::Sender {
       c->peer = SockAddr::FromSockaddr(reinterpret_cast<sockaddr*>(&from));
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      TraceOpen(*c);  // before AddConn: senders may use it as soon as it is added
       if (!AddConn(c)) {
         st_->rejected.Inc();
+        if (c->traced)
+          tracer_->Send(TcpTracer::Event::kClose, false, "tcp connection limit reached", c->peer,
+                        c->local, c->correlation);
         continue;  // c's destructor closes fd
       }
       st_->accepted.Inc();
@@ -278,7 +329,8 @@ class TcpListener : public Listener, public proxy::Sender {
                 f.why);
         return false;
       }
-      if (f.kind == net::SipFrame::Kind::kMessage) Enqueue(Job{c->in.substr(off, f.size), c->peer});
+      if (f.kind == net::SipFrame::Kind::kMessage)
+        Enqueue(Job{c->in.substr(off, f.size), c->peer, c->traced ? c->correlation : 0});
       off += f.size;
     }
     c->in.erase(0, off);
@@ -318,7 +370,7 @@ class TcpListener : public Listener, public proxy::Sender {
     }
     for (auto& [c, stat] : victims) {
       stat->Inc();
-      CloseConn(c);
+      CloseConn(c, stat == &st_->idle_closed ? "idle timeout" : "message timeout");
     }
   }
 
@@ -342,7 +394,7 @@ class TcpListener : public Listener, public proxy::Sender {
         bool keep = (evs[i].events & EPOLLIN) ? ReadConn(c) : true;
         if (evs[i].events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP))
           keep = keep && (evs[i].events & EPOLLIN) && ReadConn(c);
-        if (!keep) CloseConn(c);
+        if (!keep) CloseConn(c, "closed by peer or read error");
       }
       if (Clock::now() - last_check > std::chrono::milliseconds(500)) {
         CheckTimers();
@@ -354,7 +406,7 @@ class TcpListener : public Listener, public proxy::Sender {
       std::lock_guard g(mu_);
       for (auto& [id, c] : conns_) all.push_back(c);
     }
-    for (auto& c : all) CloseConn(c);
+    for (auto& c : all) CloseConn(c, "shutdown");
   }
 
   void Worker(const std::atomic<bool>& stop) {
@@ -378,6 +430,11 @@ class TcpListener : public Listener, public proxy::Sender {
       ctx.recv_time_us = NowUs();
       ctx.vars = reg_.WorkerVars();
       ctx.route_type = kRequestRoute;
+      if (j.correlation) {
+        auto e = std::make_unique<TcpConnExt>();
+        e->correlation = std::to_string(j.correlation);
+        ctx.ext[kTcpConnExtKey] = std::move(e);
+      }
       if (proxy::ProcessSip(*core_, script, ctx) == proxy::ProcessResult::kBad) st_->bad_msgs.Inc();
     }
   }
@@ -387,6 +444,7 @@ class TcpListener : public Listener, public proxy::Sender {
   proxy::ProxyCore* core_;
   TcpOptions opt_;
   TcpStats* st_;
+  TcpTracer* tracer_;
   int lfd_ = -1, ep_ = -1;
   bool registered_ = false;
   SockAddr local_;
@@ -407,8 +465,8 @@ class TcpListener : public Listener, public proxy::Sender {
 
 Result<std::unique_ptr<Listener>> MakeTcpListener(const ListenSpec& spec, Registrar& reg,
                                                   proxy::ProxyCore* core, const TcpOptions& opt,
-                                                  TcpStats* stats) {
-  return std::unique_ptr<Listener>(new TcpListener(spec, reg, core, opt, stats));
+                                                  TcpStats* stats, TcpTracer* tracer) {
+  return std::unique_ptr<Listener>(new TcpListener(spec, reg, core, opt, stats, tracer));
 }
 
 }  // namespace sipcapd::proto_tcp

@@ -3,13 +3,15 @@
 // whole messages from a queue and run proxy::ProcessSip. The listener is
 // also the TCP proxy::Sender: it reuses a connection to (or from) the
 // destination address, else connects (bounded wait) and adds the new
-// connection to the reactor so replies on it are read.
+// connection to the reactor so replies on it are read. Connection events
+// go to `tracer` (see tcp_trace.h) when it is on.
 #pragma once
 
 #include <memory>
 
 #include "core/module/module_api.h"
 #include "core/proxy/proxy_core.h"
+#include "modules/proto_tcp/tcp_trace.h"
 
 namespace sipcapd::proto_tcp {
 
@@ -31,6 +33,6 @@ struct TcpStats {
 
 Result<std::unique_ptr<Listener>> MakeTcpListener(const ListenSpec& spec, Registrar& reg,
                                                   proxy::ProxyCore* core, const TcpOptions& opt,
-                                                  TcpStats* stats);
+                                                  TcpStats* stats, TcpTracer* tracer);
 
 }  // namespace sipcapd::proto_tcp

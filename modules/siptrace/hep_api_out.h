@@ -21,6 +21,10 @@ class HepApiOut : public HepOut {
   std::string HepIdUri(const std::string& name) override;
   Status AddInline(const TraceDest& d) override;
   bool SendInline(const TraceDest& d, const hep::Packet& p) override;
+  void Encapsulate(hep::Packet* p, const hep::KeyValues& parts,
+                   const hep::KeyValues& extra) override {
+    api_->Encapsulate(p, parts, extra);
+  }
 
  private:
   static std::string InlineSpec(const TraceDest& d);

@@ -10,6 +10,7 @@
 #include "core/base/log.h"
 #include "core/db/driver.h"
 #include "core/module/module_api.h"
+#include "core/script/core_exports.h"
 #include "core/sip/msg_helpers.h"
 #include "modules/siptrace/hep_api_out.h"
 #include "modules/siptrace/siptrace_mi.h"
@@ -32,6 +33,7 @@ struct State {
   tm::TmApi* tm = nullptr;
   dialog::DialogApi* dlg = nullptr;
   ModuleExports* exports = nullptr;  // for dependencies added by trace_id
+  bool xlog_hooked = false;
 };
 
 void AddDep(ModuleExports* e, const std::string& mod, bool required = true) {
@@ -72,6 +74,9 @@ int SipTrace(State* s, MsgContext& ctx, const CallArgs& a) {
     if (!types) return -1;
   }
   std::string attrs = a.Has(3) ? a.Str(3) : std::string();
+  // xlog lines of this message are traced whatever the scope (OpenSIPS
+  // needs t or d for that; documented difference).
+  if ((types & kTypeXlog) && s->tracer.HasId(id)) TraceContexts::MarkMessage(ctx, id, types);
   int rc = s->tracer.TraceMessage(ctx, id, types, attrs);
   if (scope == Scope::kMessage || rc < 0) return rc;
   ScopeTrace st{id, types, attrs};
@@ -163,7 +168,15 @@ Status Init(State* s, Registrar& reg) {
   auto find_driver = [&reg](const std::string& scheme) {
     return reg.Service<db::Driver>(db::DriverServiceName(scheme));
   };
-  return s->tracer.Start(s->hep_out.get(), find_driver, &reg.stats());
+  SIPCAPD_RETURN_IF_ERROR(s->tracer.Start(s->hep_out.get(), find_driver, &reg.stats()));
+  // xlog tracing (only HEP destinations receive it).
+  if (s->tracer.HasType(DestType::kHep)) {
+    Tracer* t = &s->tracer;
+    XlogHook::Set(
+        [t](MsgContext& ctx, int level, std::string_view line) { t->TraceXlog(ctx, level, line); });
+    s->xlog_hooked = true;
+  }
+  return Status::Ok();
 }
 
 ModuleExports* Create() {
@@ -201,10 +214,14 @@ ModuleExports* Create() {
   e->stats = {{"traced_requests", const_cast<Stat*>(&ts.traced_requests)},
               {"traced_replies", const_cast<Stat*>(&ts.traced_replies)},
               {"dropped", const_cast<Stat*>(&ts.dropped)},
-              {"not_traced_off", const_cast<Stat*>(&ts.not_traced_off)}};
+              {"not_traced_off", const_cast<Stat*>(&ts.not_traced_off)},
+              {"traced_xlog", const_cast<Stat*>(&ts.traced_xlog)}};
 
   e->init = [st](Registrar& reg) { return Init(st, reg); };
-  e->destroy = [st] { st->tracer.Stop(); };
+  e->destroy = [st] {
+    if (st->xlog_hooked) XlogHook::Set(nullptr);
+    st->tracer.Stop();
+  };
   return e;
 }
 

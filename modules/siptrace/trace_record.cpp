@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "core/sip/msg_helpers.h"
+#include "modules/proto_tcp/tcp_trace.h"
 #include "modules/siptrace/trace_id.h"
 
 namespace sipcapd::siptrace {
@@ -92,6 +93,7 @@ TraceRecord RecordIncoming(MsgContext& ctx, const std::optional<LocalIp>& local,
       r.to.ip = LocalAddressToward(r.from.ip);
     }
   }
+  r.net_correlation = proto_tcp::TcpConnCorrelation(ctx);
   if (const sip::Message* m = sip::Parsed(ctx)) {
     r.callid = std::string(sip::CallId(*m));
     r.fromtag = std::string(sip::FromTag(*m));

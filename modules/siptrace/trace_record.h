@@ -37,6 +37,9 @@ struct TraceRecord {
   std::string direction;  // "in" / "out"
   std::string fromtag;
   std::string trace_attrs;
+  // Correlation id of the TCP connection the message came on (extra
+  // correlation "net" in HOMER6 mode); empty when not connection based.
+  std::string net_correlation;
 };
 
 // The message in `ctx` as received (direction "in"): from = source, to =

@@ -41,9 +41,26 @@ TraceRecord RecordFromTm(const tm::TmCbParams& p, const char* dir,
   return r;
 }
 
+std::string CallIdOf(MsgContext& ctx) {
+  const sip::Message* m = sip::Parsed(ctx);
+  return m ? std::string(sip::CallId(*m)) : std::string();
+}
+
 bool TraceTransaction(Tracer& tracer, tm::TmApi& tm, MsgContext& ctx, const ScopeTrace& s) {
-  if (!(s.types & kTypeSip)) return true;
   Tracer* t = &tracer;
+  if (s.types & kTypeXlog) {
+    // xlog lines of every message of this call until the transaction ends.
+    std::string callid = CallIdOf(ctx);
+    if (!callid.empty()) {
+      tracer.contexts().AddCall(callid, {s.id, s.types}, kTransactionContextTtl);
+      std::string id = s.id;
+      if (!tm.RegisterCallback(ctx, tm::kTmcbTransEnd, [t, callid, id](const tm::TmCbParams&) {
+            t->contexts().ReleaseCall(callid, id);
+          }))
+        tracer.contexts().ReleaseCall(callid, s.id);
+    }
+  }
+  if (!(s.types & kTypeSip)) return true;
   ScopeTrace st = s;
   uint32_t mask = tm::kTmcbRequestIn | tm::kTmcbRequestOut | tm::kTmcbReplyIn | tm::kTmcbReplyOut;
   return tm.RegisterCallback(ctx, mask, [t, st](const tm::TmCbParams& p) {
@@ -63,12 +80,21 @@ bool TraceDialog(Tracer& tracer, tm::TmApi& tm, dialog::DialogApi& dlg, MsgConte
   Tracer* t = &tracer;
   tm::TmApi* tmp = &tm;
   ScopeTrace st = s;
-  return dlg.RegisterCallback(id, dialog::kDlgcbReqWithin | dialog::kDlgcbTerminated,
-                              [t, tmp, st](const dialog::DlgCbParams& p) {
-                                if (!p.req || !(st.types & kTypeSip)) return;
-                                t->TraceMessage(*p.req, st.id, st.types, st.attrs);
-                                TraceTransaction(*t, *tmp, *p.req, st);
-                              });
+  std::string callid = (s.types & kTypeXlog) ? CallIdOf(ctx) : std::string();
+  if (!callid.empty()) tracer.contexts().AddCall(callid, {s.id, s.types}, kDialogContextTtl);
+  bool ok = dlg.RegisterCallback(id, dialog::kDlgcbReqWithin | dialog::kDlgcbTerminated,
+                                 [t, tmp, st, callid](const dialog::DlgCbParams& p) {
+                                   if (p.type == dialog::kDlgcbTerminated && !callid.empty())
+                                     t->contexts().ReleaseCall(callid, st.id);
+                                   if (!p.req) return;
+                                   if (st.types & kTypeXlog)
+                                     TraceContexts::MarkMessage(*p.req, st.id, st.types);
+                                   if (!(st.types & kTypeSip)) return;
+                                   t->TraceMessage(*p.req, st.id, st.types, st.attrs);
+                                   TraceTransaction(*t, *tmp, *p.req, st);
+                                 });
+  if (!ok && !callid.empty()) tracer.contexts().ReleaseCall(callid, s.id);
+  return ok;
 }
 
 }  // namespace sipcapd::siptrace

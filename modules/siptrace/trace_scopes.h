@@ -11,6 +11,7 @@
 // Thread-safety: callbacks run on tm / dialog threads; Tracer is thread-safe.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "modules/dialog/dialog_api.h"
@@ -30,7 +31,13 @@ struct ScopeTrace {
 TraceRecord RecordFromTm(const tm::TmCbParams& p, const char* dir,
                          const std::optional<LocalIp>& local, int64_t now_us);
 
-// Registers the tm callbacks of scope t on the transaction of ctx.
+// How long the Call-ID of a traced transaction / dialog keeps xlog lines
+// traced at most (normally released at transaction end / dialog end).
+inline constexpr auto kTransactionContextTtl = std::chrono::minutes(5);
+inline constexpr auto kDialogContextTtl = std::chrono::hours(12);
+
+// Registers the tm callbacks of scope t on the transaction of ctx; with
+// the xlog type also follows the call's xlog lines until it ends.
 bool TraceTransaction(Tracer& tracer, tm::TmApi& tm, MsgContext& ctx, const ScopeTrace& s);
 // Scope d: creates (or finds) the dialog of ctx and follows it.
 bool TraceDialog(Tracer& tracer, tm::TmApi& tm, dialog::DialogApi& dlg, MsgContext& ctx,

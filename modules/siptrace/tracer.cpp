@@ -6,6 +6,7 @@
 #include "core/base/log.h"
 #include "core/db/url.h"
 #include "core/sip/msg_helpers.h"
+#include "modules/siptrace/hep_event.h"
 
 namespace sipcapd::siptrace {
 namespace {
@@ -22,7 +23,38 @@ std::string Lower(std::string_view s) {
   return r;
 }
 
+// OpenSIPS DP_*_TEXT level names without the colon (xlog "Event" part).
+const char* XlogLevelText(int level) {
+  switch (level) {
+    case kLogAlert: return "ALERT";
+    case kLogCrit: return "CRITICAL";
+    case kLogErr: return "ERROR";
+    case kLogWarn: return "WARNING";
+    case kLogNotice: return "NOTICE";
+    case kLogInfo: return "INFO";
+    default: return "DBG";
+  }
+}
+
 }  // namespace
+
+void HepOut::Encapsulate(hep::Packet* p, const hep::KeyValues& parts, const hep::KeyValues& extra) {
+  Homer5Encapsulate(p, parts, extra);
+}
+
+void Homer5Encapsulate(hep::Packet* p, const hep::KeyValues& parts, const hep::KeyValues& extra) {
+  if (!parts.empty()) {
+    std::string joined;
+    for (size_t i = 0; i < parts.size(); ++i) joined += (i ? ":" : "") + parts[i].second;
+    p->payload = std::move(joined);
+    p->Mark(hep::kChunkPayload);
+  }
+  for (const auto& [k, v] : extra)
+    if (k.rfind("sip", 0) == 0) {
+      p->correlation_id = v;
+      p->Mark(hep::kChunkCorrelationId);
+    }
+}
 
 uint32_t ParseTypes(std::string_view text, std::string* unknown) {
   static const struct {
@@ -217,6 +249,13 @@ int Tracer::TraceRecordTo(const TraceRecord& r, const std::string& id, bool is_r
     if (d->spec.type == DestType::kHep && !pkt_built) {
       pkt = ToHepPacket(r, hep_ ? hep_->capture_id() : opts_.capture_id);
       pkt_built = true;
+      // OpenSIPS add_payload_part("payload", msg) (+ "net" correlation):
+      // unchanged in HOMER5 mode, {"payload": ...} JSON in HOMER6 mode.
+      if (pkt && hep_) {
+        hep::KeyValues extra;
+        if (!r.net_correlation.empty()) extra.emplace_back("net", r.net_correlation);
+        hep_->Encapsulate(&*pkt, {{"payload", r.msg}}, extra);
+      }
     }
     if (SendOne(*d, r, pkt))
       queued = true;
@@ -227,6 +266,63 @@ int Tracer::TraceRecordTo(const TraceRecord& r, const std::string& id, bool is_r
   if (!any_on) return 1;  // every destination of the id switched off by MI
   if (queued) (is_request ? stats_.traced_requests : stats_.traced_replies).Inc();
   return queued ? 1 : -1;
+}
+
+int Tracer::TraceEvent(const std::string& id, hep::Packet p, const hep::KeyValues& parts,
+                       const hep::KeyValues& extra) {
+  if (!global_on_.load()) {
+    stats_.not_traced_off.Inc();
+    return 0;
+  }
+  bool built = false, queued = false, known = false;
+  for (auto& d : dests_) {
+    if (d->spec.id != id) continue;
+    known = true;
+    if (d->spec.type != DestType::kHep || !d->on.load()) continue;
+    if (!built) {
+      if (hep_)
+        hep_->Encapsulate(&p, parts, extra);
+      else
+        Homer5Encapsulate(&p, parts, extra);  // without proto_hep
+      built = true;
+    }
+    TraceRecord none;
+    if (SendOne(*d, none, p))
+      queued = true;
+    else
+      stats_.dropped.Inc();
+  }
+  if (!known) return -1;
+  if (!built) return 0;  // no HEP destination of the id is on
+  return queued ? 1 : -1;
+}
+
+void Tracer::TraceXlog(MsgContext& ctx, int level, std::string_view line) {
+  std::vector<ContextTrace> traces = contexts_.Lookup(ctx);
+  if (traces.empty()) return;
+  std::string callid = "<null>";
+  if (const sip::Message* m = sip::Parsed(ctx)) {
+    std::string_view c = sip::CallId(*m);
+    if (!c.empty()) callid = std::string(c);
+  }
+  SockAddr local = ctx.rcv.dst;
+  if (!local.ip.is_set() || local.ip.IsAny()) {
+    if (opts_.local_ip)
+      local = opts_.local_ip->addr;
+    else if (ctx.rcv.src.ip.is_set())
+      local.ip = LocalAddressToward(ctx.rcv.src.ip);
+  }
+  if (local.ip.is_set() && local.ip.IsAny()) local = SockAddr{};  // -> 127.0.0.1:0
+  hep::KeyValues parts{{"Event", XlogLevelText(level)}, {"text", std::string(line)}};
+  hep::KeyValues extra{{"sip", callid}};
+  for (const auto& t : traces) {
+    if (!(t.types & kTypeXlog)) continue;
+    hep::Packet p =
+        hep_event::MakeEventPacket(local, local, hep_event::kIpProtoTcp, hep_event::kProtoTypeXlog,
+                                   hep_ ? hep_->capture_id() : opts_.capture_id);
+    hep_event::SetCorrelation(&p, callid);
+    if (TraceEvent(t.id, std::move(p), parts, extra) > 0) stats_.traced_xlog.Inc();
+  }
 }
 
 int Tracer::TraceMessage(MsgContext& ctx, const std::string& id, uint32_t types,

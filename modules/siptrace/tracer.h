@@ -27,7 +27,9 @@
 
 #include "core/base/stats.h"
 #include "core/db/batch_writer.h"
+#include "modules/proto_hep/hep_api.h"
 #include "modules/proto_hep/hep_codec.h"
+#include "modules/siptrace/trace_context.h"
 #include "modules/siptrace/trace_id.h"
 #include "modules/siptrace/trace_record.h"
 #include "modules/siptrace/udp_sender.h"
@@ -58,7 +60,15 @@ class HepOut {
   // Inline (2.2 form) destinations as ad-hoc proto_hep destinations.
   virtual Status AddInline(const TraceDest& d) = 0;
   virtual bool SendInline(const TraceDest& d, const hep::Packet& p) = 0;
+  // Payload parts and extra correlation per proto_hep's homer5_on
+  // (HepApi::Encapsulate). The default is the HOMER5 form with the ":"
+  // delimiter (used when proto_hep is not loaded).
+  virtual void Encapsulate(hep::Packet* p, const hep::KeyValues& parts,
+                           const hep::KeyValues& extra);
 };
+
+// The HOMER5 form with the ":" delimiter (proto_hep's default settings).
+void Homer5Encapsulate(hep::Packet* p, const hep::KeyValues& parts, const hep::KeyValues& extra);
 
 struct TracerOptions {
   bool trace_on = true;
@@ -72,6 +82,7 @@ std::vector<std::string> DefaultColumns();
 
 struct TracerStats {
   Stat traced_requests, traced_replies, dropped, not_traced_off, hep_encode_errors;
+  Stat traced_xlog;  // xlog lines sent (one per line and trace id)
 };
 
 class Tracer {
@@ -99,6 +110,22 @@ class Tracer {
                    const std::string& attrs);
   // Traces a prepared record (used by the tm/dialog hooks and tests).
   int TraceRecordTo(const TraceRecord& r, const std::string& id, bool is_request);
+
+  // A non-SIP event (xlog ...) to every HEP destination of `id` that is
+  // on (SIP and DB destinations never get events), if the global flag is
+  // on. `parts` / `extra` are applied with HepOut::Encapsulate. 1 when
+  // queued somewhere, 0 when no HEP destination of the id is on (or
+  // tracing is off globally), -1 when the id is unknown or all dropped.
+  int TraceEvent(const std::string& id, hep::Packet p, const hep::KeyValues& parts,
+                 const hep::KeyValues& extra);
+
+  // The xlog hook: a line printed by xlog() for ctx is sent as a log HEP
+  // packet (proto type 100, ip proto TCP, src = dst = the local socket the
+  // message came in on, payload parts "Event" = level name and "text" =
+  // the line, correlation 0x11 and extra correlation "sip" = Call-ID) to
+  // each trace id following ctx with the xlog type.
+  void TraceXlog(MsgContext& ctx, int level, std::string_view line);
+  TraceContexts& contexts() { return contexts_; }
 
   // MI.
   bool global_on() const { return global_on_.load(); }
@@ -130,6 +157,7 @@ class Tracer {
   std::atomic<bool> global_on_{true};
   TracerStats stats_;
   StatsRegistry* registry_ = nullptr;
+  TraceContexts contexts_;
 };
 
 }  // namespace sipcapd::siptrace

@@ -13,6 +13,7 @@
 
 #include "core/mi/mi_render.h"
 #include "modules/siptrace/siptrace_mi.h"
+#include "test/unit/modules/siptrace/udp_sink.h"
 
 namespace sipcapd::siptrace {
 namespace {
@@ -34,30 +35,6 @@ const char kReply[] =
     "Call-ID: call-123@test\r\n"
     "CSeq: 1 INVITE\r\n"
     "Content-Length: 0\r\n\r\n";
-
-struct UdpSink {
-  int fd = -1;
-  uint16_t port = 0;
-  UdpSink() {
-    fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-    socklen_t l = sizeof(a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &l);
-    port = ntohs(a.sin_port);
-  }
-  ~UdpSink() { ::close(fd); }
-  // Next datagram within timeout_ms, or "" when none.
-  std::string Recv(int timeout_ms = 2000) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, timeout_ms) <= 0) return "";
-    char buf[65536];
-    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
-  }
-};
 
 MsgContext MakeCtx(const char* msg, const char* dst_ip = "127.0.0.1") {
   MsgContext ctx;
