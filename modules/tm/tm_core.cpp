@@ -86,28 +86,43 @@ size_t TmCore::Size() {
   return by_id_.size();
 }
 
-std::shared_ptr<Transaction> TmCore::Create(MsgContext& ctx, const std::string& key) {
+std::shared_ptr<Transaction> TmCore::Create(MsgContext& ctx, const std::string& key,
+                                            bool* existed) {
   auto t = std::make_shared<Transaction>();
-  t->id = ++next_id_;
   t->key = key;
-  sip::Message* m = sip::Parsed(ctx);
-  t->method = std::string(m->method());
+  t->method = std::string(sip::Parsed(ctx)->method());
   t->self = t;
+  // Locked before it is visible: a copy of the request handled at the same
+  // time by another worker finds it and waits for it to be set up.
+  std::lock_guard<std::recursive_mutex> tl(t->mu);
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto [it, inserted] = by_key_.try_emplace(key, t);
+    if (!inserted) {
+      *existed = true;
+      return it->second;
+    }
+    t->id = ++next_id_;
+    by_id_[t->id] = t;
+  }
+  *existed = false;
   TmExt& e = Ext(ctx);
   t->cbs = std::move(e.pending);
   e.pending.clear();
   t->routes = e.routes;
   t->req = ctx.Clone();  // before e.t is set: no reference cycle
   e.t = t;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    by_key_[key] = t;
-    by_id_[t->id] = t;
-  }
   stats_.transactions.Inc();
-  std::lock_guard<std::recursive_mutex> tl(t->mu);
   for (auto& h : hooks_) h(ctx, t->id);
   return t;
+}
+
+int TmCore::Absorb(Transaction& t) {
+  std::lock_guard<std::recursive_mutex> tl(t.mu);
+  stats_.absorbed.Inc();
+  if (!t.uas_reply.empty() && t.req)
+    core_->Send(t.req->rcv.proto, t.uas_dst, t.uas_reply, t.req->rcv.listener);
+  return 0;
 }
 
 void TmCore::Delete(const std::shared_ptr<Transaction>& t) {
@@ -231,14 +246,10 @@ int TmCore::Relay(MsgContext& ctx, const proxy::Destination* dest) {
     Status st = proxy::Forward(*core_, ctx, dest);
     return st.ok() ? 1 : -1;
   }
-  if (t) {  // retransmission
-    std::lock_guard<std::recursive_mutex> tl(t->mu);
-    stats_.absorbed.Inc();
-    if (!t->uas_reply.empty())
-      core_->Send(t->req->rcv.proto, t->uas_dst, t->uas_reply, t->req->rcv.listener);
-    return 0;
-  }
-  t = Create(ctx, *key);
+  if (t) return Absorb(*t);  // retransmission
+  bool existed = false;
+  t = Create(ctx, *key, &existed);
+  if (existed) return Absorb(*t);  // a copy created it a moment ago
   std::lock_guard<std::recursive_mutex> tl(t->mu);
   if (IsInvite(*t)) LocalReply(*t, 100, "Trying");
   int rc = AddBranch(*t, ctx, dest);
@@ -372,15 +383,10 @@ int TmCore::NewTran(MsgContext& ctx) {
   if (TmExt* e = FindExt(ctx); e && e->t) return 1;
   auto key = ServerKey(*m);
   if (!key.ok()) return -1;
-  if (auto t = Find(*key)) {
-    std::lock_guard<std::recursive_mutex> tl(t->mu);
-    stats_.absorbed.Inc();
-    if (!t->uas_reply.empty())
-      core_->Send(t->req->rcv.proto, t->uas_dst, t->uas_reply, t->req->rcv.listener);
-    return 0;
-  }
-  Create(ctx, *key);
-  return 1;
+  if (auto t = Find(*key)) return Absorb(*t);
+  bool existed = false;
+  auto t = Create(ctx, *key, &existed);
+  return existed ? Absorb(*t) : 1;
 }
 
 int TmCore::Reply(MsgContext& ctx, int code, std::string_view reason) {
@@ -417,11 +423,7 @@ int TmCore::CheckTrans(MsgContext& ctx) {
   auto t = Find(*key);
   if (!t) return -1;
   if (m->method() == "ACK") return 1;
-  std::lock_guard<std::recursive_mutex> tl(t->mu);  // retransmission: absorb
-  stats_.absorbed.Inc();
-  if (!t->uas_reply.empty())
-    core_->Send(t->req->rcv.proto, t->uas_dst, t->uas_reply, t->req->rcv.listener);
-  return 0;
+  return Absorb(*t);  // retransmission
 }
 
 void TmCore::SetRoute(MsgContext& ctx, RouteKind k, std::string name) {

@@ -86,7 +86,11 @@ class TmCore : public TmApi {
 
  private:
   std::shared_ptr<Transaction> Find(const std::string& key);
-  std::shared_ptr<Transaction> Create(MsgContext& ctx, const std::string& key);
+  // Creates the transaction of ctx under `key`, unless one exists (a copy
+  // of the request handled concurrently): then *existed and that one.
+  std::shared_ptr<Transaction> Create(MsgContext& ctx, const std::string& key, bool* existed);
+  // A request retransmission: resends the last reply upstream; returns 0.
+  int Absorb(Transaction& t);
   int AddBranch(Transaction& t, MsgContext& ctx, const proxy::Destination* dest);
   void RelayUp(Transaction& t, std::string text, int code, bool local);
   void LocalReply(Transaction& t, int code, std::string_view reason);

@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/proxy/forward.h"
@@ -184,6 +186,33 @@ TEST_F(TmCoreTest, RepliesComeBackThroughTheCoreInterceptor) {
   // A reply that is no tm branch goes the stateless way (not ours: dropped).
   std::string foreign = ReplyTo(kInvite, 200, "OK");
   EXPECT_NE(Downstream(foreign, a), proxy::ProcessResult::kReplyTaken);
+}
+
+TEST_F(TmCoreTest, RequestRetransmissionIsAbsorbed) {
+  MsgContext ctx = Request(kInvite, a);
+  ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
+  MsgContext again = Request(kInvite, a);
+  EXPECT_EQ(tm->Relay(again, nullptr), 0);
+  EXPECT_EQ(stats.absorbed.Get(), 1);
+  EXPECT_EQ(a.Count("INVITE "), 1u);
+  EXPECT_EQ(a.Count("SIP/2.0 100"), 2u);  // the last reply is resent
+  EXPECT_EQ(tm->Size(), 1u);
+}
+
+TEST_F(TmCoreTest, ConcurrentCopiesMakeOneTransaction) {
+  constexpr int kThreads = 8;
+  std::vector<std::thread> th;
+  std::atomic<int> created{0}, absorbed{0};
+  for (int i = 0; i < kThreads; ++i)
+    th.emplace_back([&] {
+      MsgContext c = Request(kInvite, a);
+      int rc = tm->NewTran(c);
+      (rc == 1 ? created : absorbed)++;
+    });
+  for (auto& x : th) x.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(absorbed.load(), kThreads - 1);
+  EXPECT_EQ(tm->Size(), 1u);
 }
 
 TEST_F(TmCoreTest, TimerARetransmitsThroughTheSameListener) {
