@@ -450,6 +450,14 @@ bool Parser::ParseCallArgs(Expr* call) {
     return !Failed();
   }
   while (true) {
+    if (IsOp(",")) {  // empty argument "f(, x)": null (OpenSIPS 2.x allows it)
+      auto n = std::make_shared<Expr>();
+      n->kind = Expr::Kind::kNull;
+      n->loc = cur_.loc;
+      call->args.push_back(std::move(n));
+      Advance();
+      continue;
+    }
     ExprPtr a = ParseExpr();
     if (!a) return false;
     if (a->kind == Expr::Kind::kCall && a->bare) {

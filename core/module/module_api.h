@@ -119,6 +119,10 @@ struct FunctionExport {
   // operation and return 1, then call done(rc) later; or return <= 0 to
   // fail at once (done must then not be called).
   std::function<int(MsgContext&, const CallArgs&, AsyncDone done)> async_fn;
+  // Optional: called once per call site while the script is compiled
+  // (before module init), whatever the arguments; an error is a cfg error
+  // at the call. Lets a module learn that a function is used at all.
+  std::function<Status()> on_use = nullptr;
 };
 
 // ---------------------------------------------------------------------------

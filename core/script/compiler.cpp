@@ -246,6 +246,10 @@ std::unique_ptr<CCall> Compiler::CompileCall(const cfg::Expr& e, bool async) {
   c->fn = *f;
   c->loc = e.loc;
   if (!async && !f->fn) Error(e.loc, "function '" + e.s + "' can only be called via async()");
+  if (f->on_use) {
+    Status st = f->on_use();
+    if (!st.ok()) Error(e.loc, "'" + e.s + "': " + st.message());
+  }
   if ((f->route_mask & cur_mask_) != cur_mask_) {
     uint32_t bad = cur_mask_ & ~f->route_mask;
     uint32_t first = bad & (~bad + 1);

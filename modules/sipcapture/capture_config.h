@@ -32,6 +32,11 @@ struct SipColumnNames {
 // hep_route: none / sip (default) / a route name.
 enum class HepRouteMode { kSip, kNone, kNamed };
 
+// Column layout of the report tables (report_capture() and the non-SIP
+// payloads): HOMER 5 (12 columns) or HOMER 6 (17 columns, OpenSIPS'
+// ops_report_capture), chosen by proto_hep's homer5_on as in OpenSIPS.
+enum class ReportLayout { kHomer5, kHomer6 };
+
 struct Config {
   std::string db_url;  // empty: db_default_url
   std::string table_name = "sip_capture";
@@ -50,6 +55,7 @@ struct Config {
   int raw_moni_bpf_on = 0;
   std::string hep_route;  // as given
   HepRouteMode hep_route_mode = HepRouteMode::kSip;
+  ReportLayout report_layout = ReportLayout::kHomer5;  // from proto_hep homer5_on (init)
 
   // sipcapd additions.
   int store_non_sip = 1;  // store non-SIP HEP payloads by proto type

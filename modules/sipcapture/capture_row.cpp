@@ -1,5 +1,7 @@
 #include "modules/sipcapture/capture_row.h"
 
+#include <cjson/cJSON.h>
+
 #include <cstdlib>
 
 #include "core/sip/msg_helpers.h"
@@ -200,19 +202,43 @@ db::Row BuildSipRow(const Config& cfg, const SipCaptureInput& in) {
   return row;
 }
 
-std::vector<std::string> ReportColumns() {
-  return {"date",
-          "micro_ts",
-          "correlation_id",
-          "source_ip",
-          "source_port",
-          "destination_ip",
-          "destination_port",
-          "proto",
-          "family",
-          "type",
-          "node",
-          "msg"};
+std::vector<std::string> ReportColumns(ReportLayout layout) {
+  // HOMER 6 renames the first three and the payload column and appends five.
+  const bool h6 = layout == ReportLayout::kHomer6;
+  std::vector<std::string> c = {h6 ? "tss" : "date",
+                                h6 ? "tsu" : "micro_ts",
+                                h6 ? "transaction_id" : "correlation_id",
+                                "source_ip",
+                                "source_port",
+                                "destination_ip",
+                                "destination_port",
+                                "proto",
+                                "family",
+                                "type",
+                                "node",
+                                h6 ? "data" : "msg"};
+  if (h6) c.insert(c.end(), {"payload_len", "correlation_id", "capture_ip", "capt_id", "event"});
+  return c;
+}
+
+std::string JsonEvent(std::string_view payload) {
+  size_t i = payload.find_first_not_of(" \t\r\n");
+  if (i == std::string_view::npos || payload[i] != '{') return "";
+  cJSON* root = cJSON_ParseWithLength(payload.data(), payload.size());
+  if (!root) return "";
+  std::string out;
+  const cJSON* ev = cJSON_GetObjectItemCaseSensitive(root, "Event");
+  if (cJSON_IsString(ev)) {
+    out = ev->valuestring;
+  } else if (cJSON_IsNumber(ev)) {
+    out = std::to_string(static_cast<long long>(ev->valuedouble));
+  } else if (ev) {
+    char* t = cJSON_PrintUnformatted(ev);
+    if (t) out = t;
+    cJSON_free(t);
+  }
+  cJSON_Delete(root);
+  return out;
 }
 
 db::Row BuildReportRow(const Config& cfg, const HepView& hep, std::string_view correlation_id,
@@ -220,9 +246,15 @@ db::Row BuildReportRow(const Config& cfg, const HepView& hep, std::string_view c
   const hep::Packet& p = *hep.pkt;
   db::Row row;
   row.time_us = CaptureTimeUs(&hep, now_us);
+  const bool h6 = cfg.report_layout == ReportLayout::kHomer6;
   auto& v = row.values;
-  v.push_back(Value::DateTime(row.time_us));
-  v.push_back(Value::BigInt(row.time_us));
+  if (h6) {
+    v.push_back(Value::DateTime(row.time_us / 1000000 * 1000000));
+    v.push_back(Value::Int(row.time_us % 1000000));
+  } else {
+    v.push_back(Value::DateTime(row.time_us));
+    v.push_back(Value::BigInt(row.time_us));
+  }
   v.push_back(Value::String(std::string(correlation_id)));
   v.push_back(Value::String(p.src_ip.is_set() ? p.src_ip.ToString() : ""));
   v.push_back(Value::Int(p.src_port));
@@ -232,8 +264,21 @@ db::Row BuildReportRow(const Config& cfg, const HepView& hep, std::string_view c
   v.push_back(Value::Int(p.family ? p.family : FamilyOf(p.src_ip)));
   int type = proto_type >= 0 ? proto_type : hep.version == 3 ? p.proto_type : 1;
   v.push_back(Value::Int(type));
-  v.push_back(Value::String(NodeName(cfg, &hep)));
+  if (!h6) {
+    v.push_back(Value::String(NodeName(cfg, &hep)));
+    v.push_back(Value::Blob(p.payload));
+    return row;
+  }
+  v.push_back(Value::String(cfg.capture_node));
   v.push_back(Value::Blob(p.payload));
+  v.push_back(Value::Int(static_cast<int64_t>(p.payload.size())));
+  const hep::Chunk* extra =
+      hep.version == 3 ? p.FindExtra(0, hep::kChunkExtraCorrelation) : nullptr;
+  v.push_back(Value::String(extra ? extra->data : std::string()));
+  v.push_back(Value::String(hep.outer.dst.ip.is_set() ? hep.outer.dst.ip.ToString() : ""));
+  bool has_capt = hep.version == 2 || (hep.version == 3 && p.Has(hep::kChunkCaptureId));
+  v.push_back(Value::Int(has_capt ? p.capture_id : 0));
+  v.push_back(Value::String(JsonEvent(p.payload)));
   return row;
 }
 

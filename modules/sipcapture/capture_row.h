@@ -45,11 +45,25 @@ int64_t CaptureTimeUs(const HepView* hep, int64_t now_us);
 // "<capture_node>:<capture id>" for v2/v3, else capture_node.
 std::string NodeName(const Config& cfg, const HepView* hep);
 
-// report_capture (HOMER 5): date, micro_ts, correlation_id, source_ip,
-// source_port, destination_ip, destination_port, proto, family, type, node, msg.
-std::vector<std::string> ReportColumns();
+// report_capture columns (opensips-modules §3.12).
+// HOMER 5: date, micro_ts, correlation_id, source_ip, source_port,
+//   destination_ip, destination_port, proto, family, type, node, msg.
+// HOMER 6: tss, tsu, transaction_id, source_ip, source_port, destination_ip,
+//   destination_port, proto, family, type, node, data, payload_len,
+//   correlation_id, capture_ip, capt_id, event.
+std::vector<std::string> ReportColumns(ReportLayout layout = ReportLayout::kHomer5);
+// The row for ReportColumns(cfg.report_layout). `correlation_id` is the
+// function argument (HOMER 6: transaction_id); proto_type < 0: the packet's
+// (1 for v1/v2). HOMER 6 values: tss/tsu = capture time split, node =
+// capture_node, payload_len = payload bytes, correlation_id = data of chunk
+// 0x0065 (extra correlation), capture_ip = our HEP listener's IP, capt_id =
+// capture id (0 when absent), event = the "Event" member when the payload is
+// a JSON object, else "". v1/v2 packets get the same layout (OpenSIPS
+// writes HOMER 5 values into HOMER 6 columns there).
 db::Row BuildReportRow(const Config& cfg, const HepView& hep, std::string_view correlation_id,
                        int proto_type, int64_t now_us);
+// The "Event" member of a JSON object payload as text ("" if none).
+std::string JsonEvent(std::string_view payload);
 
 // The HEP proto type a non-SIP payload is stored by: "rtcp", "logs", "report".
 enum class NonSipKind { kRtcp, kLogs, kReport };

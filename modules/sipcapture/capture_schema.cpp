@@ -18,12 +18,16 @@ Col SipCol(size_t i) {
   return Col::kStr;
 }
 
-Col ReportCol(size_t i) {
-  // date, micro_ts, correlation_id, sip, sport, dip, dport, proto, family, type, node, msg
-  static const Col kCols[] = {Col::kDate, Col::kBigInt, Col::kStr, Col::kStr,
-                              Col::kInt,  Col::kStr,    Col::kInt, Col::kInt,
-                              Col::kInt,  Col::kInt,    Col::kStr, Col::kText};
-  return i < std::size(kCols) ? kCols[i] : Col::kStr;
+// Report columns by name (HOMER 5 and HOMER 6 layouts of ReportColumns()).
+Col ReportCol(const std::string& name) {
+  static const std::set<std::string> kInts = {
+      "source_port", "destination_port", "proto",  "family", "type",
+      "tsu",         "payload_len",      "capt_id"};
+  if (name == "date" || name == "tss") return Col::kDate;
+  if (name == "micro_ts") return Col::kBigInt;
+  if (kInts.count(name)) return Col::kInt;
+  if (name == "msg" || name == "data") return Col::kText;
+  return Col::kStr;
 }
 
 std::string TypeSql(bool mysql, Col c) {
@@ -55,7 +59,7 @@ std::vector<std::string> CreateTableSql(const std::string& dialect, const std::s
   sql += mysql ? "`id` bigint(20) unsigned NOT NULL AUTO_INCREMENT"
                : "\"id\" INTEGER PRIMARY KEY AUTOINCREMENT";
   for (size_t i = 0; i < columns.size(); ++i) {
-    Col c = kind == TableKind::kSip ? SipCol(i) : ReportCol(i);
+    Col c = kind == TableKind::kSip ? SipCol(i) : ReportCol(columns[i]);
     sql += ", " + q + columns[i] + q + " " + TypeSql(mysql, c);
   }
   std::vector<std::string> out;

@@ -11,8 +11,9 @@ namespace sipcapd::sipcapture {
 
 enum class TableKind { kSip, kReport };
 
-// `columns` as from SipColumns()/ReportColumns(); `dialect` "sqlite" or
-// "mysql". Returns the statements (table, then indexes).
+// `columns` as from SipColumns()/ReportColumns() (either report layout);
+// `dialect` "sqlite" or "mysql". Returns the statements (table, then
+// indexes: date/tss, and callid... or correlation_id/transaction_id).
 std::vector<std::string> CreateTableSql(const std::string& dialect, const std::string& table,
                                         TableKind kind, const std::vector<std::string>& columns);
 

@@ -26,7 +26,12 @@ struct State {
   RawStats raw_stats;
   std::unique_ptr<RawCapture> raw;  // raw_ipip/raw_moni capture (opened at init)
   Registrar* reg = nullptr;
-  bool needs_db = false;  // a function that stores is used, or hep_route=none
+  bool needs_db = false;     // a function that stores is used, or hep_route=none
+  std::string needs_db_why;  // the first reason (for the startup error)
+  void NeedsDb(const char* why) {
+    if (!needs_db) needs_db_why = why;
+    needs_db = true;
+  }
 
   Stat captured_requests, captured_replies, captured_other, capture_off_drops, db_drops,
       not_hep_drops, non_sip_stored, non_sip_dropped, relayed, relay_errors;

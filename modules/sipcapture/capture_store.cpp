@@ -20,7 +20,7 @@ Status CaptureStore::Declare(TableKind kind, const std::string& pattern) {
 Status CaptureStore::Start(const Config& cfg, db::Driver* driver, const db::Url& url,
                            const std::string& work_dir, StatsRegistry* stats) {
   const std::vector<std::string> sip_cols = SipColumns(cfg.col);
-  const std::vector<std::string> rep_cols = ReportColumns();
+  const std::vector<std::string> rep_cols = ReportColumns(cfg.report_layout);
   // Template tables: the plain default names of each kind.
   std::string sip_templ = "sip_capture", rep_templ = "rtcp_capture";
   if (!db::TablePattern::Parse(cfg.table_name)->has_time()) sip_templ = cfg.table_name;
@@ -59,6 +59,13 @@ Status CaptureStore::Start(const Config& cfg, db::Driver* driver, const db::Url&
   std::error_code ec;
   std::filesystem::create_directories(o.spool_dir, ec);
   if (ec) return Status::Unavailable("spool dir " + o.spool_dir + ": " + ec.message());
+  driver_ = driver;
+  url_ = url;
+  opts_ = o;
+  cols_[static_cast<int>(TableKind::kSip)] = sip_cols;
+  cols_[static_cast<int>(TableKind::kReport)] = rep_cols;
+  templ_[static_cast<int>(TableKind::kSip)] = sip_templ;
+  templ_[static_cast<int>(TableKind::kReport)] = rep_templ;
   writer_ = std::make_unique<db::BatchWriter>(driver, url, o, stats);
   for (auto& [k, id] : ids_) {
     db::TableSpec spec;
@@ -80,13 +87,45 @@ Status CaptureStore::Start(const Config& cfg, db::Driver* driver, const db::Url&
 
 void CaptureStore::Stop() {
   if (writer_) writer_->Stop();
+  std::lock_guard<std::mutex> lk(dyn_mu_);
+  for (auto& [k, w] : dyn_) w->Stop();
 }
 
 Status CaptureStore::Enqueue(TableKind kind, const std::string& pattern, db::Row row) {
   if (!writer_) return Status::Unavailable("store not started");
   auto it = ids_.find(Key{kind, pattern});
-  if (it == ids_.end()) return Status::NotFound("table '" + pattern + "' was not declared");
+  if (it == ids_.end()) return EnqueueDynamic(kind, pattern, std::move(row));
   return writer_->Enqueue(it->second, std::move(row));
+}
+
+Status CaptureStore::EnqueueDynamic(TableKind kind, const std::string& table, db::Row row) {
+  std::lock_guard<std::mutex> lk(dyn_mu_);
+  auto it = dyn_.find(Key{kind, table});
+  if (it == dyn_.end()) {
+    auto p = db::TablePattern::Parse(table);
+    if (table.empty() || !p.ok())
+      return Status::Invalid("table '" + table +
+                             "': " + (p.ok() ? std::string("empty name") : p.status().message()));
+    if (dyn_.size() >= kMaxDynamicTables)
+      return Status::Invalid("table '" + table + "': more than " +
+                             std::to_string(kMaxDynamicTables) + " tables named at run time");
+    db::BatchWriterOptions o = opts_;
+    o.max_async_queries = 1;
+    o.stats_group = opts_.stats_group + "_" + table;  // also its spool file name
+    auto w = std::make_unique<db::BatchWriter>(driver_, url_, o, nullptr);
+    db::TableSpec spec;
+    spec.name_pattern = table;
+    spec.columns = cols_[static_cast<int>(kind)];
+    const std::string& templ = templ_[static_cast<int>(kind)];
+    if (table != templ) spec.create_like = templ;
+    auto r = w->AddTable(spec);
+    if (!r.ok()) return r.status();
+    SIPCAPD_RETURN_IF_ERROR(w->Start());
+    LOG_INFO("sipcapture", "table '%s' first used at run time: own writer, created LIKE %s",
+             table.c_str(), templ.c_str());
+    it = dyn_.emplace(Key{kind, table}, std::move(w)).first;
+  }
+  return it->second->Enqueue(0, std::move(row));
 }
 
 }  // namespace sipcapd::sipcapture

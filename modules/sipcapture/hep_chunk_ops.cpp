@@ -228,6 +228,14 @@ Result<SetOutcome> HepSet(hep::Packet* p, uint16_t id, DataType type, uint16_t v
           p->Mark(2);
           return SetOutcome::kOk;
         }
+      // Names of the admin guide with no IPPROTO number: OpenSIPS relays
+      // them as 0, so does sipcapd.
+      for (const char* n : {"wss", "bin", "hep"})
+        if (IEq(value, n)) {
+          p->ip_proto = 0;
+          p->Mark(2);
+          return SetOutcome::kOk;
+        }
       return bad("unknown protocol");
     case 3:
     case 4:

@@ -25,9 +25,8 @@ ArgSpec TableArg(const SP& s, TableKind kind, bool optional) {
   a.optional = optional;
   a.const_only = true;
   a.fixup = [s, kind](const Value& v, std::any& out) -> Status {
-    std::string t = v.AsString();
+    std::string t = v.is_null() ? "" : v.AsString();
     if (!t.empty()) SIPCAPD_RETURN_IF_ERROR(s->store.Declare(kind, t));
-    s->needs_db = true;
     out = t;
     return Status::Ok();
   };
@@ -47,32 +46,37 @@ ArgSpec Any(bool optional = false) {
   return a;
 }
 
+// Argument i as text; "" when absent or null (an empty argument "f(, x)").
+std::string ArgStr(const CallArgs& a, size_t i) {
+  if (!a.Has(i) || a.Get(i).is_null()) return "";
+  return a.Str(i);
+}
+
 int WSipCapture(const SP& s, MsgContext& ctx, const CallArgs& a) {
-  std::string table = a.Has(0) ? a.Str(0) : "";
+  std::string table = ArgStr(a, 0);
   if (table.empty()) table = s->cfg.table_name;
   std::string cf[3];
-  for (size_t i = 1; i < 4; ++i)
-    if (a.Has(i)) cf[i - 1] = a.Str(i);
+  for (size_t i = 1; i < 4; ++i) cf[i - 1] = ArgStr(a, i);
   return s->SipCapture(ctx, table, cf);
 }
 
 int WReportCapture(const SP& s, MsgContext& ctx, const CallArgs& a) {
   std::string table, corr;
   if (a.size() == 1 || !a.Has(1)) {
-    corr = a.Str(0);
+    corr = ArgStr(a, 0);
   } else if (a.Fixed(0) || !a.Fixed(1)) {
-    table = a.Str(0);  // 2.4 order: (table, correlation_id [, proto_type])
-    corr = a.Str(1);
+    table = ArgStr(a, 0);  // 2.4 order: (table, correlation_id [, proto_type])
+    corr = ArgStr(a, 1);
   } else {
-    corr = a.Str(0);  // 3.x order: (correlation_id, table [, proto_type])
-    table = a.Str(1);
+    corr = ArgStr(a, 0);  // 3.x order: (correlation_id, table [, proto_type])
+    table = ArgStr(a, 1);
   }
   if (table.empty()) table = s->cfg.rtcp_table_name;
   int pt = -1;
-  if (a.Has(2)) {
-    auto n = Value::Str(a.Str(2)).AsInt();
+  if (std::string t = ArgStr(a, 2); !t.empty()) {
+    auto n = Value::Str(t).AsInt();
     if (!n) {
-      LOG_ERR("sipcapture", "report_capture: proto_type '%s' is not a number", a.Str(2).c_str());
+      LOG_ERR("sipcapture", "report_capture: proto_type '%s' is not a number", t.c_str());
       return -1;
     }
     pt = static_cast<int>(*n);
@@ -269,7 +273,6 @@ Status InitRaw(const SP& s, ModuleExports* e) {
   SIPCAPD_RETURN_IF_ERROR(
       s->raw->Open(c.raw_ipip_capture_on ? RawCapture::Mode::kIpip : RawCapture::Mode::kMirror, *l,
                    c.raw_interface, c.promiscuous_on != 0, c.raw_moni_bpf_on != 0));
-  s->needs_db = true;
   e->procs[0].count = c.raw_sock_children > 0 ? c.raw_sock_children : 1;
   return Status::Ok();
 }
@@ -282,7 +285,7 @@ Status Init(const SP& s, ModuleExports* e, Registrar& reg) {
   if (c.hep_route_mode == HepRouteMode::kNamed &&
       !reg.script().HasRoute(kRequestRoute, c.hep_route))
     return Status::Invalid("hep_route: route[" + c.hep_route + "] does not exist");
-  if (c.hep_route_mode == HepRouteMode::kNone || c.store_non_sip) s->needs_db = true;
+  if (c.hep_route_mode == HepRouteMode::kNone) s->NeedsDb("hep_route=none");
   SIPCAPD_RETURN_IF_ERROR(s->store.Declare(TableKind::kSip, c.table_name));
   SIPCAPD_RETURN_IF_ERROR(s->store.Declare(TableKind::kReport, c.rtcp_table_name));
   if (c.store_non_sip) {
@@ -294,10 +297,18 @@ Status Init(const SP& s, ModuleExports* e, Registrar& reg) {
     if (!b.ok())
       return Status::Invalid("hep_capture_on=1 needs proto_hep: " + b.status().message());
     s->hep = std::move(b).value();
+    c.report_layout = s->hep->HomerVersion() == 6 ? ReportLayout::kHomer6 : ReportLayout::kHomer5;
   }
   std::string url_text = c.db_url.empty() ? reg.config().db_default_url : c.db_url;
   if (url_text.empty()) {
-    if (s->needs_db) return Status::Invalid("db_url is not set (nor db_default_url)");
+    // A relay/routing-only node (hep_relay, no storing function) needs no DB.
+    if (s->needs_db)
+      return Status::Invalid("db_url is not set (nor db_default_url), but " + s->needs_db_why +
+                             " stores to the database");
+    if (c.store_non_sip && c.hep_capture_on)
+      LOG_INFO("sipcapture",
+               "no db_url: nothing is stored; non-SIP HEP payloads reaching the SIP "
+               "path are counted in non_sip_dropped");
     return Status::Ok();
   }
   auto url = db::ParseUrl(url_text);
@@ -413,12 +424,20 @@ ModuleExports* Create() {
       {"hep_relay", {}, kAllRoutes, fn(WHepRelay), nullptr},
       {"hep_resume_sip", {}, kRequestRoute, fn(WHepResumeSip), nullptr},
   };
+  // Using a storing function anywhere in the script makes db_url mandatory.
+  e->functions[0].on_use = [s] {
+    s->NeedsDb("sip_capture()");
+    return Status::Ok();
+  };
+  e->functions[1].on_use = [s] {
+    s->NeedsDb("report_capture()");
+    return Status::Ok();
+  };
   // report_capture tables: a constant first argument of the 2/3-argument
   // form is a table (2.4 order), a constant second one too (3.x order).
   for (int i : {0, 1}) {
     e->functions[1].args[i].fixup = [s, i](const Value& v, std::any& out) -> Status {
-      s->needs_db = true;
-      std::string t = v.AsString();
+      std::string t = v.is_null() ? "" : v.AsString();
       out = t;
       if (!t.empty() && db::IsSafeIdentifier(t) && (i == 0 || t.find('%') == std::string::npos))
         (void)s->store.Declare(TableKind::kReport, t);

@@ -3,11 +3,21 @@
 
 usage: hep_send.py [--tcp] [--version N] [--proto-type T] [--corr ID]
                    [--src IP:PORT] [--dst IP:PORT] [--ts SEC] [--capt ID]
-                   [--chunk VENDOR:TYPE:TEXT]... HOST PORT PAYLOAD_FILE|-
-Also: hep_send.py --listen-udp PORT --count N --timeout S  (prints the
-decoded chunk types/payloads of the packets it receives, one JSON a line).
+                   [--chunk VENDOR:TYPE:TEXT]... [--json-wrap]
+                   HOST PORT PAYLOAD_FILE|-
+       hep_send.py [options] --sip KIND --callid ID HOST PORT
+         KIND: INVITE, REGISTER, OPTIONS, INFO, NOTIFY-refer, 200-INVITE,
+         200-REGISTER (a generated SIP message as the payload)
+--json-wrap: the payload becomes {"payload": "<payload>"} (OpenSIPS HOMER 6
+tracer format).
+       hep_send.py [options] --text TEXT HOST PORT   (TEXT is the payload)
+       hep_send.py --batch < LINES  (one packet per line: the options and
+         HOST PORT of one of the forms above, shell-quoted; one process)
+Also: hep_send.py --listen-udp PORT[,PORT...] [--out-dir DIR] --count N
+--timeout S (prints the decoded chunk types/payloads of the packets it
+receives, one JSON a line; with --out-dir to DIR/PORT per port).
 """
-import json, socket, struct, sys, time, argparse
+import argparse, json, select, shlex, socket, struct, sys, time
 
 
 def ip_bytes(ip):
@@ -46,6 +56,30 @@ def build(a, payload):
     return b"HEP3" + struct.pack("!H", 6 + len(c)) + c
 
 
+def sip_message(kind, callid):
+    code = None
+    if kind.startswith("200-"):
+        code, method = 200, kind[4:]
+    else:
+        method = kind.split("-")[0]
+    lines = []
+    if code:
+        lines.append("SIP/2.0 200 OK")
+    else:
+        lines.append("%s sip:bob@biloxi.example.com SIP/2.0" % method)
+    lines += ["Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK-%s" % callid,
+              "Max-Forwards: 70",
+              "To: Bob <sip:bob@biloxi.example.com>%s" % (";tag=b0b" if code else ""),
+              "From: Alice <sip:alice@atlanta.example.com>;tag=1928301774",
+              "Call-ID: %s" % callid,
+              "CSeq: 1 %s" % method,
+              "Contact: <sip:alice@192.0.2.7:5062>"]
+    if kind == "NOTIFY-refer":
+        lines.append("Event: refer;id=1")
+    lines += ["User-Agent: capture-test", "Content-Length: 0", "", ""]
+    return "\r\n".join(lines).encode()
+
+
 def decode3(b):
     out = {"version": 3, "chunks": []}
     pos = 6
@@ -62,22 +96,48 @@ def decode3(b):
     return out
 
 
-def listen(port, count, timeout):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", port))
-    s.settimeout(0.2)
+def describe(b):
+    if b[:4] == b"HEP3":
+        return json.dumps(decode3(b))
+    return json.dumps({"version": b[0], "payload": b[(8 + 2 * 4 + (12 if b[0] == 2 else 0)):].decode("latin-1")})
+
+
+def listen(ports, count, timeout, out_dir):
+    socks = {}
+    for port in ports:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", port))
+        socks[s] = open("%s/%d" % (out_dir, port), "w") if out_dir else sys.stdout
     end = time.time() + timeout
     n = 0
     while n < count and time.time() < end:
-        try:
+        ready, _, _ = select.select(list(socks), [], [], 0.2)
+        for s in ready:
             b, _ = s.recvfrom(70000)
-        except socket.timeout:
-            continue
-        n += 1
-        if b[:4] == b"HEP3":
-            print(json.dumps(decode3(b)), flush=True)
-        else:
-            print(json.dumps({"version": b[0], "payload": b[(8 + 2 * 4 + (12 if b[0] == 2 else 0)):].decode("latin-1")}), flush=True)
+            n += 1
+            print(describe(b), file=socks[s], flush=True)
+
+
+def send_one(a):
+    if a.sip:
+        host, port = a.rest
+        payload = sip_message(a.sip, a.callid)
+    elif a.text is not None:
+        host, port = a.rest
+        payload = a.text.encode()
+    else:
+        host, port, f = a.rest
+        payload = sys.stdin.buffer.read() if f == "-" else open(f, "rb").read()
+    if a.json_wrap:
+        payload = json.dumps({"payload": payload.decode("latin-1")}).encode()
+    pkt = build(a, payload)
+    if a.tcp:
+        s = socket.create_connection((host, int(port)), timeout=5)
+        s.sendall(pkt)
+        time.sleep(0.05)
+        s.close()
+    else:
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(pkt, (host, int(port)))
 
 
 def main():
@@ -91,23 +151,25 @@ def main():
     p.add_argument("--ts", type=int, default=1700000000)
     p.add_argument("--capt", type=int, default=2001)
     p.add_argument("--chunk", action="append", default=[])
-    p.add_argument("--listen-udp", type=int)
+    p.add_argument("--json-wrap", action="store_true")
+    p.add_argument("--sip")
+    p.add_argument("--callid", default="test-call")
+    p.add_argument("--text")
+    p.add_argument("--batch", action="store_true")
+    p.add_argument("--listen-udp")
+    p.add_argument("--out-dir")
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--timeout", type=float, default=5)
     p.add_argument("rest", nargs="*")
     a = p.parse_args()
     if a.listen_udp:
-        return listen(a.listen_udp, a.count, a.timeout)
-    host, port, f = a.rest
-    payload = sys.stdin.buffer.read() if f == "-" else open(f, "rb").read()
-    pkt = build(a, payload)
-    if a.tcp:
-        s = socket.create_connection((host, int(port)), timeout=5)
-        s.sendall(pkt)
-        time.sleep(0.2)
-        s.close()
-    else:
-        socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(pkt, (host, int(port)))
+        return listen([int(x) for x in a.listen_udp.split(",")], a.count, a.timeout, a.out_dir)
+    if a.batch:
+        for line in sys.stdin:
+            if line.strip():
+                send_one(p.parse_args(shlex.split(line)))
+        return
+    send_one(a)
 
 
 if __name__ == "__main__":

@@ -218,5 +218,65 @@ TEST(CaptureRow, ReportRowAndClassification) {
   EXPECT_FALSE(LooksLikeSip(p));
 }
 
+// HOMER 6 report layout (opensips-modules §3.12, ops_report_capture).
+TEST(CaptureRow, ReportRowHomer6) {
+  Config cfg;
+  cfg.report_layout = ReportLayout::kHomer6;
+  hep::Packet p = V3Packet("{\"Event\":\"call-start\",\"x\":1}");
+  p.proto_type = 100;
+  p.extra.push_back({0, hep::kChunkExtraCorrelation, "{\"sip\":\"call-1\"}"});
+  HepView hv{&p, 3, {}};
+  hv.outer.dst.ip = *IpAddr::Parse("127.0.0.5");
+  const auto cols = ReportColumns(ReportLayout::kHomer6);
+  ASSERT_EQ(cols.size(), 17u);
+  db::Row r = BuildReportRow(cfg, hv, "trans-7", -1, 0);
+  ASSERT_EQ(r.values.size(), cols.size());
+  std::map<std::string, db::Value> m;
+  for (size_t i = 0; i < cols.size(); ++i) m[cols[i]] = r.values[i];
+  EXPECT_EQ(m["tss"].type, db::Type::kDateTime);
+  EXPECT_EQ(m["tss"].i, int64_t{1700000000} * 1000000);
+  EXPECT_EQ(m["tsu"].i, 123456);
+  EXPECT_EQ(m["transaction_id"].s, "trans-7");
+  EXPECT_EQ(m["source_ip"].s, "192.0.2.10");
+  EXPECT_EQ(m["source_port"].i, 5060);
+  EXPECT_EQ(m["destination_ip"].s, "192.0.2.20");
+  EXPECT_EQ(m["destination_port"].i, 5080);
+  EXPECT_EQ(m["proto"].i, 17);
+  EXPECT_EQ(m["family"].i, 2);
+  EXPECT_EQ(m["type"].i, 100);
+  EXPECT_EQ(m["node"].s, "homer01");  // HOMER 6: capture_node only
+  EXPECT_EQ(m["data"].s, p.payload);
+  EXPECT_EQ(m["payload_len"].i, static_cast<int64_t>(p.payload.size()));
+  EXPECT_EQ(m["correlation_id"].s, "{\"sip\":\"call-1\"}");
+  EXPECT_EQ(m["capture_ip"].s, "127.0.0.5");
+  EXPECT_EQ(m["capt_id"].i, 2001);
+  EXPECT_EQ(m["event"].s, "call-start");
+  EXPECT_EQ(r.time_us, p.TimestampUs());
+  // capture id chunk removed (hep_del) -> 0; no extra correlation -> "".
+  p.Unmark(hep::kChunkCaptureId);
+  p.extra.clear();
+  p.payload = "not json";
+  r = BuildReportRow(cfg, hv, "t", 5, 0);
+  EXPECT_EQ(r.values[15].i, 0);
+  EXPECT_EQ(r.values[13].s, "");
+  EXPECT_EQ(r.values[16].s, "");
+  EXPECT_EQ(r.values[9].i, 5);
+  // v2 packet: same layout, its capture id, proto type 1.
+  HepView v2{&p, 2, {}};
+  r = BuildReportRow(cfg, v2, "t", -1, 0);
+  ASSERT_EQ(r.values.size(), 17u);
+  EXPECT_EQ(r.values[9].i, 1);
+  EXPECT_EQ(r.values[15].i, 2001);
+}
+
+TEST(CaptureRow, JsonEvent) {
+  EXPECT_EQ(JsonEvent("{\"Event\":\"x\"}"), "x");
+  EXPECT_EQ(JsonEvent("  {\"Event\":42}"), "42");
+  EXPECT_EQ(JsonEvent("{\"event\":\"x\"}"), "");  // the key is case-sensitive
+  EXPECT_EQ(JsonEvent("[1,2]"), "");
+  EXPECT_EQ(JsonEvent("{\"Event\":"), "");  // truncated JSON
+  EXPECT_EQ(JsonEvent(""), "");
+}
+
 }  // namespace
 }  // namespace sipcapd::sipcapture

@@ -43,6 +43,13 @@ TEST(HepChunkOps, StructChunksSetAndGet) {
   EXPECT_EQ(p.ip_proto, 6);
   EXPECT_EQ(HepGet(p, 2, DataType::kUtf8)->data, Value::Str("TCP"));
   EXPECT_FALSE(HepSet(&p, 2, DataType::kUtf8, 3, "carrier-pigeon").ok());
+  // Admin guide names without an IPPROTO number: 0 (as OpenSIPS relays them).
+  for (const char* n : {"WSS", "BIN", "HEP"}) {
+    EXPECT_EQ(*HepSet(&p, 2, DataType::kUtf8, 3, n), SetOutcome::kOk) << n;
+    EXPECT_EQ(p.ip_proto, 0) << n;
+  }
+  EXPECT_EQ(*HepSet(&p, 2, DataType::kUtf8, 3, "WS"), SetOutcome::kOk);
+  EXPECT_EQ(p.ip_proto, 50);
   EXPECT_EQ(*HepSet(&p, 7, DataType::kUtf8, 3, "5999"), SetOutcome::kOk);
   EXPECT_EQ(HepGet(p, 7, DataType::kUtf8)->data, Value::Int(5999));
   EXPECT_FALSE(HepSet(&p, 8, DataType::kUtf8, 3, "70000").ok());
