@@ -27,6 +27,8 @@ struct HepStats {
   // hep_tls listener (hep_tcp_listener.h) and TLS senders (hep_sender.h).
   Stat tls_accepted, tls_handshake_failed, tls_handshake_timeout, tls_plain_hep, tls_cert_rejected;
   Stat tls_connect_failed;
+  // Per-destination disk spools (hep_dest_spool.h).
+  Stat spooled, spool_replayed, spool_dropped;
 };
 
 enum class AuthMode { kOff, kLog, kEnforce };

@@ -17,6 +17,15 @@ namespace sipcapd::hep {
 
 HepSender::HepSender(Destination dest, SenderOptions opts, HepStats* stats)
     : dest_(std::move(dest)), opts_(opts), stats_(stats) {
+  if (!opts_.spool.dir.empty()) {
+    auto sp = HepDestSpool::Open(opts_.spool, dest_.Key(), stats_);
+    if (sp.ok()) {
+      spool_ = std::move(sp.value());
+    } else {
+      LOG_ERR("proto_hep", "hep_id %s: no disk spool: %s", dest_.name.c_str(),
+              sp.status().message().c_str());
+    }
+  }
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -33,12 +42,15 @@ HepSender::~HepSender() {
 bool HepSender::Enqueue(std::string bytes) {
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (q_.size() >= opts_.queue_max) {
+    if (spool_ && (down_ || q_.size() >= opts_.queue_max || !spool_->empty())) {
+      if (!spool_->Append(bytes)) return false;
+    } else if (q_.size() >= opts_.queue_max) {
       stats_->send_dropped.Inc();
       stats_->send_dropped_full.Inc();
       return false;
+    } else {
+      q_.push_back(std::move(bytes));
     }
-    q_.push_back(std::move(bytes));
   }
   cv_.notify_one();
   return true;
@@ -200,11 +212,18 @@ void HepSender::Run() {
   std::unique_lock<std::mutex> l(mu_);
   int attempts = 0;  // failed writes of the packet at the front
   while (true) {
-    cv_.wait(l, [this] { return stop_ || !q_.empty(); });
+    cv_.wait(l, [this] { return stop_ || !q_.empty() || (spool_ && !spool_->empty()); });
     if (stop_) break;
     // The front packet stays queued until it is written or given up, so a
-    // connect failure keeps it for the reconnect (the queue bounds it).
-    std::string b = std::move(q_.front());
+    // connect failure keeps it for the reconnect (the queue bounds it). The
+    // memory queue is older than the spool's records, so it goes first.
+    bool from_spool = q_.empty();
+    std::string b;
+    if (from_spool && !spool_->Peek(&b)) {
+      cv_.wait_for(l, std::chrono::milliseconds(100), [this] { return stop_; });
+      continue;
+    }
+    if (!from_spool) b = std::move(q_.front());
     l.unlock();
     if (fd_ < 0) {
       stats_->connects.Inc();
@@ -213,13 +232,29 @@ void HepSender::Run() {
         stats_->send_errors.Inc();
         backoff_ms_ = backoff_ms_ == 0 ? 100 : std::min(backoff_ms_ * 2, opts_.max_backoff_ms);
         l.lock();
-        q_.front() = std::move(b);
+        if (!from_spool) q_.front() = std::move(b);
+        if (spool_) {
+          down_ = true;
+          spool_->Absorb(&q_);
+        }
         // Back off without blocking Enqueue.
         cv_.wait_for(l, std::chrono::milliseconds(backoff_ms_), [this] { return stop_; });
         continue;
       }
     }
     bool sent = Write(b);
+    if (sent && spool_ && dest_.transport == Transport::kUdp) sent = !UdpErrorPending(fd_);
+    if (!sent && spool_) {  // store-and-forward: keep it, reconnect after a back-off
+      stats_->send_errors.Inc();
+      Disconnect();
+      backoff_ms_ = backoff_ms_ == 0 ? 100 : std::min(backoff_ms_ * 2, opts_.max_backoff_ms);
+      l.lock();
+      if (!from_spool) q_.front() = std::move(b);
+      down_ = true;
+      spool_->Absorb(&q_);
+      cv_.wait_for(l, std::chrono::milliseconds(backoff_ms_), [this] { return stop_; });
+      continue;
+    }
     bool give_up = sent;
     if (sent) {
       backoff_ms_ = 0;
@@ -238,13 +273,20 @@ void HepSender::Run() {
       }
     }
     l.lock();
-    if (give_up) {
+    if (give_up && from_spool) {
+      spool_->Consume();
+      down_ = false;
+    } else if (give_up) {
       q_.pop_front();
+      down_ = false;
     } else {
       q_.front() = std::move(b);
     }
   }
-  // Stopping: what is still queued is dropped, and counted.
+  // Stopping: with a spool the queue is kept on disk for the next start
+  // (when the spool is empty; else it is older than the spool and dropped).
+  if (spool_) spool_->Absorb(&q_);
+  // What is still queued is dropped, and counted.
   stats_->send_dropped.Inc(static_cast<int64_t>(q_.size()));
   stats_->send_dropped_shutdown.Inc(static_cast<int64_t>(q_.size()));
   q_.clear();

@@ -15,6 +15,11 @@
 // write, what the collector sent is drained, so an alert or close_notify
 // reconnects instead of losing the packet (TLS 1.3: a collector rejecting
 // our certificate is only seen there, one packet after the handshake).
+// Optional disk spool (SenderOptions::spool, hep_dest_spool.h): packets go
+// to disk while the destination is down or the queue is full and are
+// replayed in order with their original bytes; with a spool a failed write
+// keeps the packet (UDP: an error pending on the socket right after the
+// send counts as failed) and nothing is dropped except on a full spool.
 // Thread-safe.
 #pragma once
 
@@ -25,6 +30,7 @@
 #include <string>
 #include <thread>
 
+#include "modules/proto_hep/hep_dest_spool.h"
 #include "modules/proto_hep/hep_id.h"
 #include "modules/proto_hep/hep_receiver.h"
 #include "modules/proto_hep/hep_tls.h"
@@ -37,6 +43,7 @@ struct SenderOptions {
   int send_timeout_ms = 100;
   int max_backoff_ms = 30000;
   std::shared_ptr<const TlsContext> tls;  // client context; required for transport=tls
+  DestSpoolOptions spool;                 // dir empty: no disk spool
 };
 
 class HepSender {
@@ -46,7 +53,8 @@ class HepSender {
   HepSender(const HepSender&) = delete;
   HepSender& operator=(const HepSender&) = delete;
 
-  // False (and counted in send_dropped) when the queue is full.
+  // False (and counted in send_dropped) when the queue is full (with a
+  // spool: when the spool is full).
   bool Enqueue(std::string bytes);
   size_t queued() const;
   const Destination& dest() const { return dest_; }
@@ -67,7 +75,9 @@ class HepSender {
   std::deque<std::string> q_;
   bool stop_ = false;
   int fd_ = -1;
-  std::unique_ptr<TlsSession> tls_;  // transport=tls, while connected
+  std::unique_ptr<TlsSession> tls_;      // transport=tls, while connected
+  std::unique_ptr<HepDestSpool> spool_;  // optional; guarded by mu_
+  bool down_ = false;                    // spool: last connect/write failed
   int backoff_ms_ = 0;
   std::thread thread_;
 };

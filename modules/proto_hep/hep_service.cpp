@@ -36,10 +36,17 @@ Status HepService::Finalize() {
     return Status::Invalid("hep_auth_check needs hep_auth_key");
   if (cfg_.hep_capture_id < 0) return Status::Invalid("hep_capture_id must be >= 0");
   o.auth_key = cfg_.hep_auth_key;
+  if (cfg_.hep_max_msg_chunks < 0) return Status::Invalid("hep_max_msg_chunks must be >= 0");
+  o.decode.max_chunks = static_cast<size_t>(cfg_.hep_max_msg_chunks);
+  if (cfg_.hep_spool_max_size <= 0) return Status::Invalid("hep_spool_max_size must be > 0");
   receiver_->set_options(o);
   auto tls = TlsContext::CreateClient(cfg_.tls);
   if (!tls.ok()) return tls.status();
   tls_client_ = std::move(tls.value());
+  // With spools, start the declared destinations now: a spool left by the
+  // previous run is replayed without waiting for new traffic.
+  if (!cfg_.hep_spool_dir.empty())
+    for (const auto& d : dests_) SenderFor(d);
   return Status::Ok();
 }
 
@@ -128,6 +135,8 @@ HepSender* HepService::SenderFor(const Destination& d) {
   o.connect_timeout_ms = std::max(1, cfg_.hep_connect_timeout);
   o.send_timeout_ms = std::max(1, cfg_.hep_send_timeout);
   if (d.transport == Transport::kTls) o.tls = tls_client_;
+  o.spool.dir = cfg_.hep_spool_dir;
+  o.spool.max_bytes = static_cast<uint64_t>(cfg_.hep_spool_max_size);
   auto s = std::make_unique<HepSender>(d, o, &stats_);
   HepSender* raw = s.get();
   senders_.emplace(key, std::move(s));

@@ -21,7 +21,7 @@ namespace sipcapd::hep {
 struct ProtoHepConfig {
   int hep_port = 9060;
   int hep_send_timeout = 100;   // ms, per write
-  int hep_max_msg_chunks = 32;  // accepted; the stall timeout is used instead
+  int hep_max_msg_chunks = 32;  // chunks per received HEPv3 packet (0: no limit)
   int hep_async = 1;
   int hep_async_max_postponed_chunks = 32;
   int hep_async_local_connect_timeout = 100;
@@ -35,8 +35,10 @@ struct ProtoHepConfig {
   std::string hep_auth_key;
   std::string hep_auth_check = "off";  // off | log | enforce
   int hep_rcvbuf = 0;
-  int hep_connect_timeout = 1000;   // ms
-  int hep_send_queue_size = 10000;  // packets per destination
+  int hep_connect_timeout = 1000;           // ms
+  int hep_send_queue_size = 10000;          // packets per destination
+  std::string hep_spool_dir;                // per-destination disk spools (empty: none)
+  int64_t hep_spool_max_size = 64ll << 20;  // bytes per destination spool
   int hep_tcp_max_connections = 2048;
   int hep_tcp_max_connections_per_ip = 64;
   int hep_tcp_idle_timeout = 600;  // s

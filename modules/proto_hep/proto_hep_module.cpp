@@ -43,6 +43,9 @@ std::vector<StatExport> Stats(HepStats& s) {
       {"tls_plain_hep", &s.tls_plain_hep},
       {"tls_client_cert_rejected", &s.tls_cert_rejected},
       {"tls_connect_failed", &s.tls_connect_failed},
+      {"spooled", &s.spooled},
+      {"spool_replayed", &s.spool_replayed},
+      {"spool_dropped", &s.spool_dropped},
   };
   for (size_t i = 1; i < s.errors.size(); ++i)
     v.push_back({std::string("err_") + DecodeErrorName(static_cast<DecodeError>(i)), &s.errors[i]});
@@ -98,6 +101,8 @@ ModuleExports* Create() {
       IntParam("hep_rcvbuf", &c.hep_rcvbuf),
       IntParam("hep_connect_timeout", &c.hep_connect_timeout),
       IntParam("hep_send_queue_size", &c.hep_send_queue_size),
+      StrParam("hep_spool_dir", &c.hep_spool_dir),
+      IntParam("hep_spool_max_size", &c.hep_spool_max_size),
       IntParam("hep_tcp_max_connections", &c.hep_tcp_max_connections),
       IntParam("hep_tcp_max_connections_per_ip", &c.hep_tcp_max_connections_per_ip),
       IntParam("hep_tcp_idle_timeout", &c.hep_tcp_idle_timeout),
@@ -133,10 +138,10 @@ ModuleExports* Create() {
   };
   m->init = [h](Registrar& reg) -> Status {
     SIPCAPD_RETURN_IF_ERROR(h->Finalize());
-    if (h->config().hep_max_msg_chunks != 32)
+    if (h->config().hep_async == 0)
       LOG_NOTICE("proto_hep",
-                 "hep_max_msg_chunks is accepted but not used: "
-                 "partial TCP frames are bounded by hep_tcp_stall_timeout");
+                 "hep_async=0 is accepted but sending stays asynchronous "
+                 "(a blocking send would stall SIP workers)");
     return reg.PublishService(kHepApiName, static_cast<HepApi*>(h));
   };
   m->destroy = [h] { h->StopSenders(); };
