@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # sipcapture black-box:
-# 1. report_capture() with proto_hep homer5_on=0 writes the HOMER 6 layout
+# 1. async(sip_capture(, , "$si"), resume) stores (empty arguments as in
+#    the admin guide) and runs the resume route;
+#    report_capture() with proto_hep homer5_on=0 writes the HOMER 6 layout
 #    (opensips-modules §3.12: tss, tsu, transaction_id ... capt_id, event)
 #    into the ops_report_capture table of scripts/sql/sqlite (created by
 #    sipcapd-dbctl) and into the default table created by sipcapd; every
@@ -48,7 +50,8 @@ route[hep_in] {
   }
   exit;
 }
-route { sip_capture(, , "\$si"); }
+route { async(sip_capture(, , "\$si"), stored); }
+route[stored] { xlog("L_ERR", "ASYNC-RESUMED \$ci rc=\$rc\n"); }
 CFG
 start_node "$TMP/h6.cfg" "$TMP/h6.log"
 WAIT_SECS=15 wait_for bash -c "ss -Hlun 'sport = :$port' | grep -q ." || { cat "$TMP/h6.log"; fail "node not up"; }
@@ -79,7 +82,8 @@ WAIT_SECS=10 wait_for bash -c "[ \"\$(sqlite3 $DB 'select count(*) from sip_capt
   { cat "$TMP/h6.log"; fail "no sip_capture row"; }
 [ "$(q "select callid||'|'||custom_field1||'|'||custom_field2 from sip_capture")" = "h6-sip||192.0.2.12" ] ||
   fail "sip_capture(, , \$si) row: $(q 'select callid, custom_field1, custom_field2 from sip_capture')"
-pass "sip_capture(, , \"\$si\"): empty arguments (admin guide form) = default table, empty custom_field1"
+grep -q "ASYNC-RESUMED h6-sip rc=1" "$TMP/h6.log" || { cat "$TMP/h6.log"; fail "async resume route did not run with rc=1"; }
+pass "async(sip_capture(, , \"\$si\"), r): empty arguments (admin guide form) = default table, empty custom_field1; resume route ran"
 stop_node "$NODE_PID" || fail "exit code after SIGTERM"
 
 # --- db_url optional ----------------------------------------------------------
