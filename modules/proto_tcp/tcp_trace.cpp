@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "core/base/log.h"
 #include "modules/proto_hep/hep_api.h"
 #include "modules/siptrace/hep_event.h"
 
@@ -13,7 +14,7 @@ namespace sipcapd::proto_tcp {
 Status TcpTracer::Init(const TcpTraceOptions& opt, Registrar& reg) {
   if (opt.destination.empty()) {
     if (opt.trace_on)
-      return Status::Invalid("proto_tcp: trace_on needs trace_destination (a proto_hep hep_id)");
+      LOG_WARN("proto_tcp", "trace_on=1 without trace_destination: connections are not traced");
     return Status::Ok();
   }
   auto* hep = reg.Service<hep::HepApi>(hep::kHepApiName);

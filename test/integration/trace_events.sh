@@ -72,7 +72,7 @@ while time.time() < end:
 PY
 
 # ua.py UDP|TCP PORT RUSER CALLID [SRC_PORT]: one OPTIONS; over UDP waits for
-# the 200 (up to 3 s); over TCP sends and closes after 0.3 s.
+# the 200 (up to 10 s); over TCP sends and closes after 0.3 s.
 cat >"$TMP/ua.py" <<'PY'
 import socket, sys, time
 tr, port, ruser, cid = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -85,7 +85,7 @@ msg = (f"OPTIONS sip:{ruser}@127.0.0.1:{port} SIP/2.0\r\n"
        f"From: <sip:a@x>;tag=ft-{cid}\r\nTo: <sip:{ruser}@x>\r\nCall-ID: {cid}\r\n"
        f"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").encode()
 if tr == "UDP":
-  s.settimeout(3); s.sendto(msg, ("127.0.0.1", port))
+  s.settimeout(10); s.sendto(msg, ("127.0.0.1", port))
   d = s.recv(65535); assert d.startswith(b"SIP/2.0 200"), d[:40]
 else:
   s.connect(("127.0.0.1", port)); s.sendall(msg); time.sleep(0.3); s.close()
@@ -97,9 +97,9 @@ run_mode() {  # run_mode HOMER5_ON
   P=$(free_port udp); T=$(free_port tcp); H=$(free_port udp); U=$(free_port udp)
   UT=$(free_port tcp); DROPP=$(free_port tcp)
   export OSIPS_FIFO="$TMP/fifo$h5" OSIPS_FIFO_TIMEOUT=5
-  "$PY" "$TMP/collector.py" "$H" "$TMP/hep$h5.jsonl" 90 & PIDS+=($!)
+  "$PY" "$TMP/collector.py" "$H" "$TMP/hep$h5.jsonl" 240 & PIDS+=($!)
   local cpid=$!
-  "$PY" "$TMP/uas.py" "$U" "$UT" 90 & PIDS+=($!)
+  "$PY" "$TMP/uas.py" "$U" "$UT" 240 & PIDS+=($!)
   local upid=$!
   cat >"$TMP/ev$h5.cfg" <<CFG
 log_level=3
