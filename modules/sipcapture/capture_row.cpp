@@ -184,14 +184,17 @@ db::Row BuildSipRow(const Config& cfg, const SipCaptureInput& in) {
   v.push_back(Value::String(S(rtp)));
   v.push_back(Value::Int(req ? 1 : rep ? 2 : 0));
   v.push_back(Value::String(NodeName(cfg, in.hep)));
+  // correlation_id: chunk 0x0011 (HOMER 5), the extra-correlation chunk
+  // 0x0065 (HOMER 6); each layout prefers its own and falls back to the other.
   std::string corr;
   if (in.hep && in.hep->pkt && in.hep->version == 3) {
     const hep::Packet& p = *in.hep->pkt;
-    if (p.Has(hep::kChunkCorrelationId)) {
+    const hep::Chunk* extra = p.FindExtra(0, hep::kChunkExtraCorrelation);
+    bool plain = p.Has(hep::kChunkCorrelationId);
+    if (extra && (!plain || cfg.report_layout == ReportLayout::kHomer6))
+      corr = extra->data;
+    else if (plain)
       corr = p.correlation_id;
-    } else if (const hep::Chunk* c = p.FindExtra(0, hep::kChunkExtraCorrelation)) {
-      corr = c->data;
-    }
   }
   v.push_back(Value::String(corr));
   v.push_back(Value::String(m ? S(sip::FromDomain(*m)) : ""));

@@ -112,6 +112,16 @@ TEST(CaptureRow, EveryColumnOfAnInviteOverHepV3) {
   EXPECT_EQ(m["type"].i, 1);
   EXPECT_EQ(m["node"].s, "homer01:2001");
   EXPECT_EQ(m["correlation_id"].s, "corr-1");
+  // Both correlation chunks: HOMER 5 keeps 0x0011, HOMER 6 takes 0x0065.
+  p.extra.push_back({0, hep::kChunkExtraCorrelation, "{\"sip\":\"x\"}"});
+  EXPECT_EQ(ByName(cfg, BuildSipRow(cfg, in))["correlation_id"].s, "corr-1");
+  Config cfg6;
+  cfg6.report_layout = ReportLayout::kHomer6;
+  EXPECT_EQ(ByName(cfg6, BuildSipRow(cfg6, in))["correlation_id"].s, "{\"sip\":\"x\"}");
+  p.Unmark(hep::kChunkCorrelationId);
+  EXPECT_EQ(ByName(cfg, BuildSipRow(cfg, in))["correlation_id"].s, "{\"sip\":\"x\"}");
+  p.extra.clear();
+  p.Mark(hep::kChunkCorrelationId);
   EXPECT_EQ(m["msg"], db::Value::Blob(kInvite));
   EXPECT_EQ(m["custom_field1"].s, "cf1");
   EXPECT_EQ(m["custom_field2"].s, "");
