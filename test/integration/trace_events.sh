@@ -7,7 +7,8 @@
 #   xlog   a transaction traced with sip_trace("tid","t","sip|xlog"): its
 #          4 SIP packets plus 2 log packets (proto type 100: the xlog of
 #          the request route and of its onreply_route), correlation =
-#          Call-ID; an untraced transaction with the same xlog lines: none.
+#          Call-ID; an untraced transaction with the same xlog lines: none;
+#          a message traced at scope m with "sip|xlog": its 1 line.
 #   MI     opensipsctl fifo uptime / sip_trace: 2 "mi" packets each (0x57,
 #          request + reply, one MICORR... correlation); `ps` is
 #          blacklisted (trace_bwlist "b: ps"): none.
@@ -140,6 +141,11 @@ route {
     t_relay("udp:127.0.0.1:$U");
     exit;
   }
+  if (\$rU == "mtraced") {
+    sip_trace("tid", "m", "sip|xlog");
+    xlog("L_INFO", "request \$rm \$ci\n");
+    drop;
+  }
   if (\$rU == "tcpin") {
     sip_trace("tid", "m");
     drop;
@@ -160,6 +166,16 @@ CFG
 
   "$PY" "$TMP/ua.py" UDP "$P" traced "xl-traced-$h5" >/dev/null || fail "[h5=$h5] traced call failed"
   "$PY" "$TMP/ua.py" UDP "$P" plain "xl-plain-$h5" >/dev/null || fail "[h5=$h5] plain call failed"
+  send_udp "$P" "OPTIONS sip:mtraced@127.0.0.1 SIP/2.0
+Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-m$h5
+From: <sip:a@x>;tag=1
+To: <sip:b@x>
+Call-ID: xl-m-$h5
+CSeq: 1 OPTIONS
+Max-Forwards: 70
+Content-Length: 0
+
+"
   "$ctl" fifo uptime >/dev/null || fail "[h5=$h5] MI uptime failed"
   "$ctl" fifo ps >/dev/null || fail "[h5=$h5] MI ps failed"
   "$ctl" fifo sip_trace >/dev/null || fail "[h5=$h5] MI sip_trace failed"
@@ -201,8 +217,13 @@ def parts(r, keys):
 cid = f"xl-traced-{'1' if h5 else '0'}"
 sip = [r for r in recs if r["proto_type"] == 1 and r["corr"] == cid]
 assert len(sip) == 4, f"t scope: want 4 SIP packets, got {len(sip)}"
-logs = [r for r in recs if r["proto_type"] == 100]
-assert len(logs) == 2, f"want 2 xlog packets (traced call only), got {logs}"
+logs = [r for r in recs if r["proto_type"] == 100 and r["corr"] == cid]
+assert len(logs) == 2, f"want 2 xlog packets of the traced transaction, got {logs}"
+# scope m with xlog (OpenSIPS never traces xlog at m; deliberate difference)
+mcid = f"xl-m-{'1' if h5 else '0'}"
+mlogs = [r for r in recs if r["proto_type"] == 100 and r["corr"] == mcid]
+assert len(mlogs) == 1 and parts(mlogs[0], ["Event", "text"])[1] == f"request OPTIONS {mcid}", mlogs
+assert len([r for r in recs if r["proto_type"] == 100]) == 3, "xlog packets of other calls"
 texts = sorted(parts(r, ["Event", "text"])[1] for r in logs)
 assert texts == sorted([f"request OPTIONS {cid}", f"reply 200 {cid}"]), texts
 for r in logs:
