@@ -33,28 +33,45 @@ fresh() {
 # DB_BENCH_REPEAT=N alternates the two modes N times (the best run of each
 # is compared: the machine is shared, a slow run is load, not the code).
 best() { awk -v a="$1" -v b="$2" 'BEGIN {print (a > b ? a : b)}'; }
+# Server CPU (mariadbd user+sys) around a run, when its pid file is readable:
+# with the client's CPU it gives rows per CPU-second of client+server, a
+# figure less distorted than wall time on a loaded, shared machine (other
+# clients of the same server during the run are counted too).
+PIDF="${SIPCAPD_TEST_MARIADB_DIR:-/tmp/sipcapd-test-mariadb}/mysqld.pid"
+TCK=$(getconf CLK_TCK)
+srv_ticks() { [[ -r "$PIDF" ]] && awk '{print $14 + $15}' "/proc/$(cat "$PIDF")/stat" 2>/dev/null || echo 0; }
+run_mode() {  # mode sqlout
+  local s0 s1 out
+  s0=$(srv_ticks)
+  out=$("$BIN" mysql "$URL" "$ROWS" "$2" "$1")
+  s1=$(srv_ticks)
+  echo "$out" | awk -v s="$(( s1 - s0 ))" -v t="$TCK" '/^mysql_batchwriter/ {
+    srv = s / t; printf "%s server_cpu_s %.2f rows_per_client+server_cpu_s %.0f\n", $0, srv, $2 / ($5 + srv) }'
+}
 bulk=0
 multi=0
 for ((rep = 0; rep < ${DB_BENCH_REPEAT:-1}; rep++)); do
   fresh
   sqlout=-
   [[ $rep == 0 ]] && sqlout="$TMP/rows.sql"
-  out=$("$BIN" mysql "$URL" "$ROWS" "$sqlout" bulk)
+  out=$(run_mode bulk "$sqlout")
   echo "$out"
   bulk=$(best "$bulk" "$(echo "$out" | awk '/^mysql_batchwriter_bulk/ {print $4}')")
   fresh
-  out=$("$BIN" mysql "$URL" "$ROWS" - multi_row)
+  out=$(run_mode multi_row -)
   echo "$out"
   multi=$(best "$multi" "$(echo "$out" | awk '/^mysql_batchwriter_multi_row/ {print $4}')")
 done
 fresh
+s0=$(srv_ticks)
 t0=$(date +%s.%N)
 client sipcapd_bench < "$TMP/rows.sql"
 t1=$(date +%s.%N)
+s1=$(srv_ticks)
 n=$(client -N sipcapd_bench -e "SELECT COUNT(*) FROM sip_capture")
 [[ "$n" == "$ROWS" ]] || { echo "db_bench: mysql client stored $n of $ROWS" >&2; exit 1; }
 cl=$(awk -v r="$ROWS" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", r / (b - a)}')
-echo "mysql_client_1000row_inserts $ROWS $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}') $cl"
+echo "mysql_client_1000row_inserts $ROWS $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}') $cl server_cpu_s $(awk -v s="$(( s1 - s0 ))" -v t="$TCK" 'BEGIN {printf "%.2f", s / t}')"
 for m in bulk multi; do
   v=${!m}
   ratio=$(awk -v a="$v" -v b="$cl" 'BEGIN {printf "%.2f", a / b}')
