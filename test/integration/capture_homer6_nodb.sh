@@ -7,7 +7,8 @@
 #    into the ops_report_capture table of scripts/sql/sqlite (created by
 #    sipcapd-dbctl) and into the default table created by sipcapd; every
 #    column of the row is checked.
-# 2. db_url is optional: a relay-only node starts without it (the db
+# 2. The same HOMER 6 row into MariaDB (scripts/sql/mysql schema).
+# 3. db_url is optional: a relay-only node starts without it (the db
 #    module may be loaded); using a
 #    storing function (or hep_route=none) without db_url/db_default_url is
 #    a startup error naming the reason.
@@ -138,3 +139,33 @@ start_node "$TMP/dflt.cfg" "$TMP/dflt.log"
 WAIT_SECS=15 wait_for test -f "$TMP/dflt.db" || { cat "$TMP/dflt.log"; fail "db_default_url not used"; }
 stop_node "$NODE_PID" || fail "db_default_url node exit code"
 pass "db_default_url used when db_url is not set"
+
+# --- HOMER 6 row into MariaDB (scripts/sql/mysql ops_report_capture) ----------
+command -v mariadb >/dev/null || fail "mariadb client not installed"
+if [ -z "${MYSQL_TEST_URL:-}" ]; then
+  "$SIPCAPD_SOURCE_DIR/scripts/test-mariadb.sh" start >/dev/null || fail "cannot start private MariaDB"
+  eval "$("$SIPCAPD_SOURCE_DIR/scripts/test-mariadb.sh" env)"
+fi
+MURL="${MYSQL_TEST_URL%/*}/h6_$$_$RANDOM"
+hp="${MURL#*@}"; hp="${hp%%/*}"; cred="${MURL#*://}"; cred="${cred%%@*}"
+mq() { mariadb --no-defaults -N -B -u"${cred%%:*}" -p"${cred#*:}" -h"${hp%%:*}" -P"${hp##*:}" "${MURL##*/}" -e "$1"; }
+"$SIPCAPD_SOURCE_DIR/scripts/sipcapd-dbctl" create "$MURL" >"$TMP/mdbctl.log" 2>&1 ||
+  { cat "$TMP/mdbctl.log"; fail "sipcapd-dbctl create (mysql)"; }
+trap '"$SIPCAPD_SOURCE_DIR/scripts/sipcapd-dbctl" drop "$MURL" >/dev/null 2>&1; cleanup_common' EXIT
+port=$(free_port udp)
+sed -e "s|sqlite://$DB|$MURL|" -e "s|hep_udp:127.0.0.1:[0-9]*|hep_udp:127.0.0.1:$port|" \
+  -e 's|"db_sqlite.so"|"db_mysql.so"|' "$TMP/h6.cfg" >"$TMP/h6m.cfg"
+start_node "$TMP/h6m.cfg" "$TMP/h6m.log"
+WAIT_SECS=15 wait_for bash -c "ss -Hlun 'sport = :$port' | grep -q ." || { cat "$TMP/h6m.log"; fail "mysql node not up"; }
+echo "$EV" | $SEND --proto-type 100 --corr tr-1 --capt 77 --ts 1700000001 --chunk '0:0x65:{"sip":"x1"}' \
+  --src 192.0.2.10:5060 --dst 192.0.2.20:5080 127.0.0.1 "$port" -
+for i in $(seq 1 100); do [ "$(mq 'select count(*) from ops_report_capture')" -ge 1 ] && break; sleep 0.1; done
+[ "$(mq 'select count(*) from ops_report_capture')" -ge 1 ] || { cat "$TMP/h6m.log"; fail "no row in MariaDB ops_report_capture"; }
+mrow=$(mq "select tss,tsu,transaction_id,correlation_id,source_ip,source_port,destination_ip,destination_port,
+  capture_ip,proto,family,type,capt_id,node,event,payload_len,gid from ops_report_capture")
+mwant="2023-11-14 22:13:21	123	tr-1	{\"sip\":\"x1\"}	192.0.2.10	5060	192.0.2.20	5080	127.0.0.1	17	2	100	77	node6	call-start	$((${#EV} + 1))	10"
+[ "$mrow" = "$mwant" ] || fail "MariaDB HOMER 6 row:
+got:  $mrow
+want: $mwant"
+stop_node "$NODE_PID" || fail "mysql node exit code"
+pass "HOMER 6 report row in MariaDB's ops_report_capture (scripts/sql/mysql schema), every column"
