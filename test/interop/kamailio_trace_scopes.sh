@@ -149,6 +149,6 @@ if diff "$TMP/a.tsv" "$TMP/b.tsv" >"$TMP/ab.diff"; then
 else
   head -20 "$TMP/ab.diff" >&2; echo "FAIL: the two capture tables differ" >&2; rc=1
 fi
-[ "$rc" = 0 ] || { grep -i "downstream socket" "$TMP/proxy.log" >&2; exit 1; }
+[ "$rc" = 0 ] || { [ -n "${KEEP_DUMPS:-}" ] && cp "$TMP"/*.tsv "$KEEP_DUMPS"/; grep -i "downstream socket" "$TMP/proxy.log" >&2; exit 1; }
 stop_node "$PROXY" || fail "proxy exit code $?"
 stop_node "$CAPNODE" || fail "capture node exit code $?"
