@@ -38,7 +38,10 @@ LIVE=$(free_port udp)
 "$PY" - "$LIVE" "$TMP/live.count" <<'PY' &
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+try:  # SO_RCVBUFFORCE (root): the collector must not be the one dropping
+    s.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)
+except OSError:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 20)
 s.bind(("127.0.0.1", int(sys.argv[1])))
 n = 0
 while True:
