@@ -134,14 +134,16 @@ bool BatchWriter::ReplayOne(Connection* conn) {
       // Keep the unstored tail only: re-append it and consume this record.
       std::span<const Row> rest(d.rows.data() + done, d.rows.size() - done);
       if (spool_.Append(EncodeBatch(d.table, d.columns, rest)).ok()) {
-        spool_.Consume();
         c_.replayed.Inc(static_cast<int64_t>(done));
+        spool_.Consume();
       }
     }
     return false;
   }
-  spool_.Consume();
+  // Count first: WaitIdle() returns once the spool is empty, and a reader of
+  // the counter after it must see these rows.
   c_.replayed.Inc(static_cast<int64_t>(d.rows.size()));
+  spool_.Consume();
   c_.spool_bytes.Set(static_cast<int64_t>(spool_.file_bytes()));
   return true;
 }
