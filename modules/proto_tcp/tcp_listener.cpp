@@ -13,6 +13,7 @@
 #include <deque>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/base/log.h"
 #include "core/net/sip_framing.h"
@@ -35,6 +36,7 @@ struct Job {
   std::string data;
   SockAddr src;
   uint64_t correlation = 0;  // of a traced connection, else 0
+  uint64_t conn = 0;         // connection id: its messages are handled in order
 };
 
 SockAddr LocalOf(int fd) {
@@ -330,7 +332,7 @@ class TcpListener : public Listener, public proxy::Sender {
         return false;
       }
       if (f.kind == net::SipFrame::Kind::kMessage)
-        Enqueue(Job{c->in.substr(off, f.size), c->peer, c->traced ? c->correlation : 0});
+        Enqueue(Job{c->in.substr(off, f.size), c->peer, c->traced ? c->correlation : 0, c->id});
       off += f.size;
     }
     c->in.erase(0, off);
@@ -414,13 +416,23 @@ class TcpListener : public Listener, public proxy::Sender {
     while (!stop.load(std::memory_order_relaxed)) {
       Job j;
       {
+        // One message of a connection at a time, in arrival order: a reply
+        // must not overtake the one before it (180 / 200 from a UAS).
         std::unique_lock l(queue_mu_);
+        auto takeable = [&] {
+          for (auto it = queue_.begin(); it != queue_.end(); ++it)
+            if (!busy_.count(it->conn)) return it;
+          return queue_.end();
+        };
         queue_cv_.wait_for(l, std::chrono::milliseconds(100),
-                           [&] { return !queue_.empty() || stop.load(); });
-        if (queue_.empty()) continue;
-        j = std::move(queue_.front());
-        queue_.pop_front();
+                           [&] { return takeable() != queue_.end() || stop.load(); });
+        auto it = takeable();
+        if (it == queue_.end()) continue;
+        j = std::move(*it);
+        queue_.erase(it);
+        busy_.insert(j.conn);
       }
+      uint64_t conn = j.conn;
       MsgContext ctx;
       ctx.buf = std::move(j.data);
       ctx.rcv.src = j.src;
@@ -436,6 +448,11 @@ class TcpListener : public Listener, public proxy::Sender {
         ctx.ext[kTcpConnExtKey] = std::move(e);
       }
       if (proxy::ProcessSip(*core_, script, ctx) == proxy::ProcessResult::kBad) st_->bad_msgs.Inc();
+      {
+        std::lock_guard g(queue_mu_);
+        busy_.erase(conn);
+      }
+      queue_cv_.notify_all();
     }
   }
 
@@ -459,6 +476,7 @@ class TcpListener : public Listener, public proxy::Sender {
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::deque<Job> queue_;
+  std::unordered_set<uint64_t> busy_;  // connections a worker is handling
 };
 
 }  // namespace
