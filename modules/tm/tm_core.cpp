@@ -312,7 +312,16 @@ void TmCore::SendCancel(Transaction& t, size_t idx) {
   if (b.cancelled) return;
   b.cancelled = true;
   b.cancel_pending = false;
-  if (auto c = BuildCancel(*b.msg); c.ok()) SendLocalRequest(t, b, *c, "CANCEL");
+  auto c = BuildCancel(*b.msg);
+  if (!c.ok()) return;
+  b.cancel_buf = std::move(c).value();
+  if (b.proto == Proto::kUdp) {
+    int64_t now = NowMs();
+    b.cancel_sent = 1;
+    b.cancel_next_retr = now + opts_.t1_ms;
+    b.cancel_deadline = now + 64 * opts_.t1_ms;
+  }
+  SendLocalRequest(t, b, b.cancel_buf, "CANCEL");
 }
 
 void TmCore::SendLocalRequest(Transaction& t, const Branch& b, const std::string& msg,
@@ -342,6 +351,17 @@ void TmCore::Tick(int64_t now) {
     bool timed_out = false;
     for (size_t i = 0; i < t->branches.size(); ++i) {
       Branch& b = t->branches[i];
+      if (b.cancel_next_retr && now >= b.cancel_next_retr) {  // timer E of our CANCEL
+        if (b.final || now >= b.cancel_deadline) {
+          b.cancel_next_retr = 0;
+        } else {
+          SendDown(b, b.cancel_buf);
+          stats_.retransmissions.Inc();
+          ++b.cancel_sent;
+          b.cancel_next_retr =
+              now + RetransmitIntervalMs(b.cancel_sent, opts_.t1_ms, opts_.t2_ms, true);
+        }
+      }
       if (b.final) continue;
       if (b.next_retr && now >= b.next_retr) {  // timers A / E
         SendDown(b, b.buf);

@@ -77,7 +77,10 @@ bool TmCore::HandleDownstream(MsgContext& rc) {
   if (t->deleted || ref->index >= t->branches.size()) return false;
   const sip::CSeqBody* cseq = msg->CSeq();
   if (sip::CallId(*msg) != sip::CallId(*t->branches[ref->index].msg)) return false;
-  if (!cseq || cseq->method != t->method) return true;  // e.g. the 200 of our CANCEL
+  if (!cseq || cseq->method != t->method) {  // e.g. the reply to our CANCEL: absorbed
+    if (cseq && cseq->method == "CANCEL") t->branches[ref->index].cancel_next_retr = 0;
+    return true;
+  }
   ReplyOnBranch(*t, ref->index, rc);
   return true;
 }

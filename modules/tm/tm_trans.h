@@ -31,6 +31,11 @@ struct Branch {
   bool final = false;
   bool cancel_pending = false, cancelled = false;
   std::string final_reply;  // as received ("" for a local timeout)
+  // Our CANCEL of this branch (UDP: retransmitted by timer E until its
+  // reply, the branch's final reply, or 64*T1).
+  std::string cancel_buf;
+  int cancel_sent = 0;
+  int64_t cancel_next_retr = 0, cancel_deadline = 0;
 };
 
 struct Transaction {

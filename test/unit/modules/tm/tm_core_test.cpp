@@ -277,9 +277,14 @@ TEST_F(TmCoreTest, ReplyToOurCancelIsAbsorbed) {
   for (const auto& o : a.sent)
     if (o.data.rfind("CANCEL ", 0) == 0) our_cancel = o.data;
   ASSERT_FALSE(our_cancel.empty());
+  int64_t now = NowMs();
+  tm->Tick(now + 510);  // timer E: our CANCEL is retransmitted until its reply
+  EXPECT_EQ(a.Count("CANCEL "), 2u);
   size_t sent_before = a.sent.size();
   EXPECT_EQ(Downstream(ReplyTo(our_cancel, 200, "OK"), a), proxy::ProcessResult::kReplyTaken);
   EXPECT_EQ(a.sent.size(), sent_before) << "the 200 to tm's CANCEL must not go upstream";
+  tm->Tick(now + 3000);
+  EXPECT_EQ(a.Count("CANCEL "), 2u) << "CANCEL retransmitted after its 200";
 }
 
 TEST_F(TmCoreTest, TcpBranchUsesTheTcpListenerWithoutRetransmissions) {
