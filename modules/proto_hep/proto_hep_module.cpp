@@ -4,6 +4,7 @@
 
 #include "core/base/log.h"
 #include "core/module/module_api.h"
+#include "modules/proto_hep/hep_correlate.h"
 #include "modules/proto_hep/hep_service.h"
 #include "modules/proto_hep/hep_tcp_listener.h"
 #include "modules/proto_hep/hep_tls.h"
@@ -76,6 +77,21 @@ Result<std::unique_ptr<Listener>> StreamListener(HepService* h, const ListenSpec
       std::make_unique<HepTcpListener>(s, o, &h->receiver(), [r] { return r->WorkerVars(); }));
 }
 
+// correlate(hep_id, type1, correlation1, type2, correlation2): see
+// hep_correlate.h. A constant hep_id must name a v3 id (cfg error).
+FunctionExport CorrelateExport(HepService* h) {
+  ArgSpec id;
+  id.fixup = [h](const Value& c, std::any&) {
+    return CheckCorrelateDestination(c.AsString(), h->FindDestination(c.AsString()));
+  };
+  return {"correlate",
+          {id, {}, {}, {}, {}},
+          kRequestRoute | kFailureRoute | kOnReplyRoute | kBranchRoute | kLocalRoute,
+          [h](MsgContext&, const CallArgs& a) {
+            return Correlate(*h, a.Str(0), a.Str(1), a.Str(2), a.Str(3), a.Str(4));
+          }};
+}
+
 ModuleExports* Create() {
   auto svc = std::make_shared<HepService>();
   HepService* h = svc.get();
@@ -119,6 +135,7 @@ ModuleExports* Create() {
       StrParam("tls_client_private_key", &c.tls.client_private_key),
   };
   m->stats = Stats(h->stats());
+  m->functions = {CorrelateExport(h)};
   m->transports = {
       {"hep_udp", kDefaultHepPort,
        [h](const ListenSpec& spec, Registrar& reg) -> Result<std::unique_ptr<Listener>> {
