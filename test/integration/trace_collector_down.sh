@@ -122,6 +122,9 @@ CFG
   t1=$(date +%s.%N)
   ok=$(grep "Successful call" "$TMP/uac_$name.log" | tail -1 | awk -F'|' '{print $3}' | tr -d ' ')
   failed=$(grep "Failed call" "$TMP/uac_$name.log" | tail -1 | awk -F'|' '{print $3}' | tr -d ' ')
+  # 180s the UAC got: tm does not relay a 180 that a worker handles after
+  # the 200 went up (two workers may reorder them), so such a call has 11.
+  awk '$1 == "180" && $2 ~ /^<-+$/ {print $3; exit}' "$TMP/uac_$name.log" >"$TMP/$name.n180"
   sleep 0.5
   OSIPS_FIFO="$fifo" "$SRC/scripts/opensipsctl" fifo get_statistics proto_hep: siptrace: >"$TMP/$name.stats" 2>&1
   stop_node "$node" || echo "$name: node exit code $?" >&2
@@ -138,8 +141,11 @@ check_counters() {  # check_counters NAME: the drop/error accounting of a failur
   sent=$(statv proto_hep:sent "$f"); dropped=$(statv proto_hep:send_dropped "$f")
   errs=$(statv proto_hep:send_errors "$f"); cf=$(statv proto_hep:connect_failures "$f")
   echo "  $n: siptrace traced+dropped $traced, proto_hep sent $sent dropped $dropped send_errors $errs connect_failures $cf (siptrace:dropped $(statv siptrace:dropped "$f"))"
-  # 12 a call whatever the collector does (a shortfall is a tracing bug, not a drop)
-  [ "$traced" = $(( CALLS * 12 )) ] || bad "$n: siptrace traced or dropped $traced packets, want $(( CALLS * 12 )) (12 a call)"
+  # 12 a call (11 where the 180 was not relayed) whatever the collector
+  # does: a shortfall is a tracing bug, not a drop
+  local n180 want; n180=$(cat "$TMP/$n.n180" 2>/dev/null); n180=${n180:-$CALLS}
+  want=$(( CALLS * 11 + n180 ))
+  [ "$traced" = "$want" ] || bad "$n: siptrace traced or dropped $traced packets, want $want (12 a call, 11 for the $(( CALLS - n180 )) calls whose 180 was not relayed)"
   case $n in
     up)
       [ "$dropped" = 0 ] || bad "up: $dropped drops with a live collector"
@@ -157,11 +163,11 @@ check_counters() {  # check_counters NAME: the drop/error accounting of a failur
 declare -A RATE
 RATE[up]=$(run_case up "127.0.0.1:$LIVE; transport=udp") || exit 1
 live_ge() { [ "$(cat "$TMP/live.count" 2>/dev/null || echo 0)" -ge "$1" ]; }
-WAIT_SECS=10 wait_for live_ge $(( CALLS * 12 * 9 / 10 ))
+WAIT_SECS=10 wait_for live_ge $(( CALLS * 11 * 9 / 10 ))
 got=$(cat "$TMP/live.count" 2>/dev/null || echo 0)
 echo "up: $CALLS calls at ${RATE[up]} calls/s; live collector received >= $got HEP packets"
 check_counters up
-[ "$got" -ge $(( CALLS * 12 * 9 / 10 )) ] || bad "baseline: the live collector received only $got packets"
+[ "$got" -ge $(( CALLS * 11 * 9 / 10 )) ] || bad "baseline: the live collector received only $got packets"
 CASES=("down-udp:127.0.0.1:$DOWN_U; transport=udp" "down-tcp:127.0.0.1:$DOWN_T; transport=tcp"
        "blackhole:127.0.0.1:$HOLE; transport=tcp" "unresolv:collector.invalid:9060; transport=tcp")
 for spec in "${CASES[@]}"; do
