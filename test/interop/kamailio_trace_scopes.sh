@@ -66,9 +66,12 @@ WAIT_SECS=15 wait_for udp_listening "$CK" || { cat "$TMP/kcap.log"; fail "Kamail
 # --- the tracing proxy: one trace id per scope, each with both nodes.
 P=$(free_port udp); U=$(free_port udp); C=$(free_port udp)
 {
+  # One worker: with two, a 180 and the 200 sent back to back by the UAS
+  # may be handled out of order and tm then rightly does not relay the 180
+  # (an exact count would be wrong); concurrency is trace_collector_down's.
   cat <<CFG
 log_level=3
-children=2
+children=1
 mpath="$SIPCAPD_MODULE_DIR"
 listen=udp:127.0.0.1:$P
 loadmodule "proto_udp.so"
