@@ -87,7 +87,7 @@ def decode3(b):
         v, t, l = struct.unpack("!HHH", b[pos:pos + 6])
         d = b[pos + 6:pos + l]
         item = {"vendor": v, "type": t}
-        if t in (15, 0x11) or v != 0:
+        if t in (15, 0x11, 0x65) or v != 0:
             item["text"] = d.decode("latin-1")
         elif len(d) in (1, 2, 4):
             item["int"] = int.from_bytes(d, "big")
