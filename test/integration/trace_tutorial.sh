@@ -22,7 +22,9 @@
 #     one correlation id); ps and sip_trace (blacklisted) not traced.
 #   * TCP connection tracing (3, 8): connection events (type 0x59) for the
 #     UAC connections to the listener and for the proxy's connections to the
-#     registrar and the callee (the filter route lets 127.0.0.1 through).
+#     registrar and the callee (the filter route lets 127.0.0.1 through);
+#     with the filter's trusted peer changed to 192.0.2.1, a second node
+#     traces a REGISTER but no connection event (drop).
 source "$(dirname "$0")/../lib/common.sh"
 SRC="${SIPCAPD_SOURCE_DIR:-$(dirname "$0")/../..}"
 command -v sipp >/dev/null || { echo "SKIP: sipp not installed (package sip-tester)"; exit 77; }
@@ -151,6 +153,10 @@ print("%d REGISTER transactions x 4 and %d dialogs x 12 packets, correlation = C
 ' "$P" "$U" "$R" "$REGS" "$CALLS"
 }
 check "SIP tracing (9, 10)" sip_rows
+n180=$(awk '$1 == "180" && $2 ~ /^<-+$/ {print $3; exit}' "$TMP/calls.log")
+[ "${n180:-0}" = "$CALLS" ] || {
+  echo "FAIL: the UAC got $n180 of $CALLS 180s: the callee sent 180 then 200 on one TCP connection and the" \
+       "node handled them out of order (tm does not relay a 180 after the 200); TCP order must be kept" >&2; rc=1; }
 
 xlog_rows() {
   local bad=0 cid n m
@@ -195,6 +201,32 @@ net_rows() {
   echo "$all TCP connection events: $p on the listener, $u with the callee, $r with the registrar"
 }
 check "TCP connection tracing (3, 8)" net_rows
+
+# tcp_filter's drop: the same script with a trusted peer that is not ours
+# traces no connection event while it still traces the REGISTER.
+filter_drop() {
+  local p2 fifo2 net0 sip0 node2 n
+  p2=$(free_port tcp); fifo2="$TMP/fifo2"
+  sed -e "s|127\.0\.0\.1:$P|127.0.0.1:$p2|g" -e "s|127\.0\.0\.1:$HL|127.0.0.1:$(free_port tcp)|g" \
+      -e "s|$OSIPS_FIFO|$fifo2|g" -e 's|if (\$si == "127.0.0.1")|if ($si == "192.0.2.1")|' \
+      "$TMP/tutorial.cfg" >"$TMP/tutorial2.cfg"
+  grep -q '"192.0.2.1"' "$TMP/tutorial2.cfg" || { echo "could not rewrite tcp_filter's peer"; return 1; }
+  net0=$(q "select count(*) from report_capture where type = 89")
+  sip0=$(q "select count(*) from sip_capture")
+  start_node "$TMP/tutorial2.cfg" "$TMP/node2.log"; node2=$NODE_PID
+  WAIT_SECS=10 wait_for tcp_listening "$p2" || { cat "$TMP/node2.log"; return 1; }
+  (cd "$TMP" && timeout 30 sipp -sf "$SRC/test/integration/sipp/register_uac.xml" "127.0.0.1:$p2" -t t1 -i 127.0.0.1 \
+     -m 1 -cid_str "regdrop-%u-%p@sipp" -nostdin -timeout 20s -timeout_error >"$TMP/regdrop.log" 2>&1) ||
+    { tail -5 "$TMP/regdrop.log"; return 1; }
+  WAIT_SECS=10 wait_for bash -c "[ \"\$(sqlite3 $TMP/capture.db 'select count(*) from sip_capture')\" -ge $(( sip0 + 4 )) ]"
+  sleep 1
+  stop_node "$node2"
+  n=$(q "select count(*) from report_capture where type = 89")
+  [ "$(q "select count(*) from sip_capture")" = $(( sip0 + 4 )) ] || { echo "REGISTER not traced (4 rows) by the second node"; return 1; }
+  [ "$n" = "$net0" ] || { echo "$(( n - net0 )) connection events traced although tcp_filter drops every peer"; return 1; }
+  echo "REGISTER traced (4 rows), no connection event"
+}
+check "tcp_filter drop (8)" filter_drop
 
 [ "$rc" = 0 ] || { "$SRC/scripts/opensipsctl" fifo get_statistics siptrace: proto_hep:sent proto_hep:send_dropped >&2
   [ -n "${KEEP_DUMPS:-}" ] && cp "$TMP"/capture.db* "$TMP"/*.log "$KEEP_DUMPS"/; echo "--- node log (tail)" >&2; tail -15 "$TMP/node.log" >&2; exit 1; }
