@@ -20,22 +20,10 @@ for m in proto_udp proto_hep tm dialog siptrace sipmsgops db_mysql sipcapture; d
 done
 [ -f /usr/lib/x86_64-linux-gnu/kamailio/modules/sipcapture.so ] || fail "kamailio-extra-modules (sipcapture) not installed"
 [ -f /usr/lib/x86_64-linux-gnu/kamailio/modules/db_mysql.so ] || fail "kamailio-mysql-modules not installed"
-DBCTL="$SIPCAPD_SOURCE_DIR/scripts/sipcapd-dbctl"
-if [ -z "${MYSQL_TEST_URL:-}" ]; then
-  "$SIPCAPD_SOURCE_DIR/scripts/test-mariadb.sh" start >/dev/null || fail "cannot start private MariaDB"
-  eval "$("$SIPCAPD_SOURCE_DIR/scripts/test-mariadb.sh" env)"
-fi
+source "$SIPCAPD_SOURCE_DIR/test/interop/kamailio/two_dbs.sh"
+two_dbs ktsc
 CALLS=${TRACE_SCOPE_CALLS:-5}
 SCOPES=(m t d s)
-DBA="ktsc_a_$$_$RANDOM"; DBB="ktsc_b_$$_$RANDOM"
-URLA="${MYSQL_TEST_URL%/*}/$DBA"; URLB="${MYSQL_TEST_URL%/*}/$DBB"
-hp="${URLA#*@}"; hp="${hp%%/*}"; MHOST="${hp%%:*}"; MPORT="${hp##*:}"
-cred="${URLA#*://}"; cred="${cred%%@*}"; MUSER="${cred%%:*}"; MPASS="${cred#*:}"
-q() { mariadb --no-defaults -B -u"$MUSER" -p"$MPASS" -h"$MHOST" -P"$MPORT" "$1" -e "$2"; }
-count() { q "$1" "select count(*) from sip_capture" 2>/dev/null | tail -1; }
-"$DBCTL" create "$URLA" >/dev/null || fail "dbctl create A"
-"$DBCTL" create "$URLB" >/dev/null || fail "dbctl create B"
-trap '"$DBCTL" drop "$URLA" >/dev/null 2>&1; "$DBCTL" drop "$URLB" >/dev/null 2>&1; cleanup_common' EXIT
 
 # --- capture node 1: sipcapd (db A)
 CS=$(free_port udp)
@@ -130,8 +118,7 @@ pass "all ${#SCOPES[@]} x $CALLS calls completed through the tracing proxy"
 
 want=$(( CALLS * (1 + 7 + 12 + 6) ))
 for db in "$DBA" "$DBB"; do
-  WAIT_SECS=20 wait_for bash -c "[ \"\$(mariadb --no-defaults -N -u$MUSER -p$MPASS -h$MHOST -P$MPORT $db -e 'select count(*) from sip_capture')\" -ge $want ]" ||
-    echo "$db: only $(count "$db") rows of $want after 20 s" >&2
+  WAIT_SECS=20 wait_for rows_ge "$db" "$want" || echo "$db: only $(count "$db") rows of $want after 20 s" >&2
 done
 sleep 1
 sel="select method, cseq, source_ip, source_port, destination_ip, destination_port, callid, correlation_id
