@@ -8,7 +8,8 @@
 #   down-tcp   nothing listening on the TCP port (connection refused)
 #   blackhole  a TCP listener with backlog 0 whose queue is already full and
 #              that never accepts: SYNs go unanswered (no root needed)
-#   unresolv   hostname collector.invalid (RFC 6761: never resolves), tcp
+#   unresolv   hostname collector.invalid (RFC 6761: never resolves), tcp;
+#              unresolv-udp the same over udp
 # Checked per case: every call completes (sipp: CALLS successful, 0 failed),
 # the call rate is at least MIN_PCT % (default 70: the machine is shared) of
 # the baseline's, and (MI get_statistics through mi_fifo) siptrace traced (or dropped, siptrace:dropped)
@@ -169,7 +170,7 @@ echo "up: $CALLS calls at ${RATE[up]} calls/s; live collector received >= $got H
 check_counters up
 [ "$got" -ge $(( CALLS * 11 * 9 / 10 )) ] || bad "baseline: the live collector received only $got packets"
 CASES=("down-udp:127.0.0.1:$DOWN_U; transport=udp" "down-tcp:127.0.0.1:$DOWN_T; transport=tcp"
-       "blackhole:127.0.0.1:$HOLE; transport=tcp" "unresolv:collector.invalid:9060; transport=tcp")
+       "blackhole:127.0.0.1:$HOLE; transport=tcp" "unresolv:collector.invalid:9060; transport=tcp" "unresolv-udp:collector.invalid:9060; transport=udp")
 for spec in "${CASES[@]}"; do
   name=${spec%%:*}; addr=${spec#*:}
   RATE[$name]=$(run_case "$name" "$addr") || exit 1
