@@ -24,28 +24,6 @@ for m in proto_udp proto_tcp proto_hep tm siptrace mi_fifo; do
   [ -f "$SIPCAPD_MODULE_DIR/$m.so" ] || fail "$m.so not built"
 done
 
-cat >"$TMP/collector.py" <<'PY'
-import socket, struct, sys, json, time
-port, out, secs = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", port)); s.settimeout(0.2)
-end = time.time() + secs
-with open(out, "w") as f:
-  while time.time() < end:
-    try: d, _ = s.recvfrom(65535)
-    except socket.timeout: continue
-    assert d[:4] == b"HEP3", d[:4]
-    total = struct.unpack("!H", d[4:6])[0]; i = 6; c = {}
-    while i + 6 <= total:
-      vid, tid, ln = struct.unpack("!HHH", d[i:i+6]); c[tid] = d[i+6:i+ln]; i += ln
-    ip = lambda b: socket.inet_ntoa(b)
-    rec = {"src": "%s:%d" % (ip(c[3]), struct.unpack("!H", c[7])[0]),
-           "dst": "%s:%d" % (ip(c[4]), struct.unpack("!H", c[8])[0]),
-           "ip_proto": c[2][0], "proto_type": c[0xb][0],
-           "corr": c.get(0x11, b"").decode(), "extra": c.get(0x65, b"").decode(),
-           "payload": c.get(0xf, b"").decode("latin-1")}
-    f.write(json.dumps(rec) + "\n"); f.flush()
-PY
-
 # uas.py UDP_PORT TCP_PORT SECS: answers 200 to every UDP request; accepts
 # TCP connections, reads one message and closes 0.3 s later.
 cat >"$TMP/uas.py" <<'PY'
@@ -98,7 +76,7 @@ run_mode() {  # run_mode HOMER5_ON
   P=$(free_port udp); T=$(free_port tcp); H=$(free_port udp); U=$(free_port udp)
   UT=$(free_port tcp); DROPP=$(free_port tcp)
   export OSIPS_FIFO="$TMP/fifo$h5" OSIPS_FIFO_TIMEOUT=5
-  "$PY" "$TMP/collector.py" "$H" "$TMP/hep$h5.jsonl" 240 & PIDS+=($!)
+  "$PY" "$SIPCAPD_SOURCE_DIR/test/lib/hep_collector.py" "$H" "$TMP/hep$h5.jsonl" 240 & PIDS+=($!)
   local cpid=$!
   "$PY" "$TMP/uas.py" "$U" "$UT" 240 & PIDS+=($!)
   local upid=$!

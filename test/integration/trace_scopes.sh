@@ -19,28 +19,8 @@ done
 P=$(free_port udp); U=$(free_port udp); C=$(free_port udp)
 HM=$(free_port udp); HT=$(free_port udp); HD=$(free_port udp)
 
-cat > "$TMP/collector.py" <<'PY'
-import socket, struct, sys, json, time
-port, out, secs = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", port)); s.settimeout(0.2)
-end = time.time() + secs
-with open(out, "w") as f:
-  while time.time() < end:
-    try: d, _ = s.recvfrom(65535)
-    except socket.timeout: continue
-    assert d[:4] == b"HEP3", d[:4]
-    total = struct.unpack("!H", d[4:6])[0]; i = 6; c = {}
-    while i + 6 <= total:
-      vid, tid, ln = struct.unpack("!HHH", d[i:i+6]); c[tid] = d[i+6:i+ln]; i += ln
-    ip = lambda b: socket.inet_ntoa(b)
-    rec = {"src": "%s:%d" % (ip(c[3]), struct.unpack("!H", c[7])[0]),
-           "dst": "%s:%d" % (ip(c[4]), struct.unpack("!H", c[8])[0]),
-           "corr": c.get(0x11, b"").decode(), "proto_type": c[0xb][0],
-           "line": c[0xf].split(b"\r\n")[0].decode()}
-    f.write(json.dumps(rec) + "\n"); f.flush()
-PY
 for h in HM HT HD; do
-  python3 "$TMP/collector.py" "${!h}" "$TMP/$h.jsonl" 40 & PIDS+=($!)
+  python3 "$SIPCAPD_SOURCE_DIR/test/lib/hep_collector.py" "${!h}" "$TMP/$h.jsonl" 40 & PIDS+=($!)
 done
 
 cat > "$TMP/scopes.cfg" <<CFG
