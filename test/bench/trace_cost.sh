@@ -18,6 +18,9 @@ set -uo pipefail
 BUILD=${BUILD:-${SIPCAPD_BUILD_DIR:-build}}
 SIPCAPD_BIN=${SIPCAPD_BIN:-$BUILD/bin/sipcapd}
 SIPCAPD_MODULE_DIR=${SIPCAPD_MODULE_DIR:-$BUILD/modules}
+# absolute: the cfgs name it in mpath and sipp/kamailio run elsewhere
+SIPCAPD_MODULE_DIR=$(cd "$SIPCAPD_MODULE_DIR" 2>/dev/null && pwd || echo "$SIPCAPD_MODULE_DIR")
+SIPCAPD_BIN=$(cd "$(dirname "$SIPCAPD_BIN")" 2>/dev/null && pwd)/$(basename "$SIPCAPD_BIN")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 SECS=${BENCH_SECS:-6}
 ROUNDS=${BENCH_ROUNDS:-2}
