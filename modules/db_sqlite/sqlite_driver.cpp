@@ -10,8 +10,14 @@
 namespace sipcapd::db_sqlite {
 namespace {
 
-constexpr long long kDefaultCacheKb = 64 * 1024;       // page cache per connection
+// Page cache per connection. Small on purpose: a large cache (64 MiB was
+// tried) costs ~2x the CPU per inserted row (every new page is a fresh
+// malloc + page fault; the insert path only needs the B-tree edges hot).
+constexpr long long kDefaultCacheKb = 2 * 1024;
 constexpr long long kDefaultWalAutocheckpoint = 1000;  // pages (SQLite default)
+// Page size for a file created by this connection (no effect on an existing
+// database): fewer B-tree pages, splits and WAL frames per ~1 KB HOMER row.
+constexpr long long kDefaultPageSize = 8192;
 
 Status MapError(sqlite3* db, int rc, const std::string& what) {
   std::string msg = what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -280,7 +286,9 @@ Result<std::unique_ptr<db::Connection>> SqliteDriver::Connect(const db::Url& url
     long long n = v.empty() ? def : strtoll(v.c_str(), &end, 10);
     return (v.empty() || (end && *end == '\0')) ? n : def;
   };
-  std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=" + sync +
+  // page_size first: it only applies while the file is still empty.
+  std::string pragmas = "PRAGMA page_size=" + std::to_string(num("page_size", kDefaultPageSize)) +
+                        "; PRAGMA journal_mode=WAL; PRAGMA synchronous=" + sync +
                         "; PRAGMA temp_store=MEMORY; PRAGMA cache_size=" +
                         std::to_string(-num("cache_kb", kDefaultCacheKb)) +
                         "; PRAGMA wal_autocheckpoint=" +

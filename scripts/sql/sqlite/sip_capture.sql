@@ -3,6 +3,10 @@
 -- (44 columns + id). Fixes against OpenSIPS's sipcapture.sql: ruri_domain and
 -- custom_field1..3 exist, diversion has a default, msg is MEDIUMTEXT (no
 -- "Data too long" for messages > 1500 bytes), utf8mb4, InnoDB.
+-- 8 KiB pages (first file of `sipcapd-dbctl create`, so the pragma runs while
+-- the file is empty; ignored for an existing database): ~20 % less CPU per
+-- inserted row than 4 KiB (doc/modules/db_sqlite.md).
+PRAGMA page_size=8192;
 CREATE TABLE IF NOT EXISTS sip_capture (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   date TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,

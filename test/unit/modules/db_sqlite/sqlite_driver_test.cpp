@@ -59,7 +59,10 @@ class SqliteDriverTest : public ::testing::Test {
 TEST_F(SqliteDriverTest, MultiRowStatementsAndAtomicFailure) {
   auto p = conn_->Query("PRAGMA cache_size");
   ASSERT_TRUE(p.ok());
-  EXPECT_EQ(*p->rows[0][0], "-65536");
+  EXPECT_EQ(*p->rows[0][0], "-2048");
+  auto ps = conn_->Query("PRAGMA page_size");  // the fixture's file is new
+  ASSERT_TRUE(ps.ok());
+  EXPECT_EQ(*ps->rows[0][0], "8192");
   Exec("CREATE TABLE mr (id INTEGER NOT NULL, s TEXT, t TEXT)");
   std::vector<Row> rows(70);
   for (int i = 0; i < 70; ++i) {
