@@ -14,6 +14,11 @@
 #include "core/base/log.h"
 
 namespace sipcapd::hep {
+namespace {
+// How long a new TLS 1.3 session with a client certificate waits for the
+// collector's verdict on that certificate (it arrives within one RTT).
+constexpr int kTls13VerdictMs = 500;
+}  // namespace
 
 HepSender::HepSender(Destination dest, SenderOptions opts, HepStats* stats)
     : dest_(std::move(dest)), opts_(opts), stats_(stats) {
@@ -142,6 +147,24 @@ bool HepSender::StartTls(int fd) {
              dest_.host.c_str(), dest_.port, r == TlsIo::kError ? tls->error().c_str() : "timeout");
     return false;
   }
+  // TLS 1.3: a collector rejecting our certificate says so only after our
+  // side finished the handshake; wait briefly for that verdict so the
+  // first packet is not written into a dead session.
+  if (tls->tls13() && opts_.tls->has_certificate()) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, kTls13VerdictMs) == 1) {
+      char junk[512];
+      size_t n = 0;
+      TlsIo r = tls->Read(junk, sizeof(junk), &n);
+      if (r == TlsIo::kError || r == TlsIo::kClosed) {
+        stats_->tls_connect_failed.Inc();
+        LOG_WARN("proto_hep", "hep_id %s: %s:%u refused the TLS session: %s", dest_.name.c_str(),
+                 dest_.host.c_str(), dest_.port,
+                 r == TlsIo::kError ? tls->error().c_str() : "closed");
+        return false;
+      }
+    }
+  }
   LOG_DBG("proto_hep", "hep_id %s: TLS to %s:%u, %s", dest_.name.c_str(), dest_.host.c_str(),
           dest_.port, tls->Describe().c_str());
   tls_ = std::move(tls);
@@ -157,9 +180,12 @@ bool HepSender::TlsWrite(const std::string& b) {
     TlsIo r = tls_->Read(junk, sizeof(junk), &n);
     if (r == TlsIo::kOk) continue;
     if (r == TlsIo::kWantRead || r == TlsIo::kWantWrite) break;
-    LOG_WARN("proto_hep", "hep_id %s: TLS connection closed by the collector%s%s",
-             dest_.name.c_str(), r == TlsIo::kError ? ": " : "",
-             r == TlsIo::kError ? tls_->error().c_str() : "");
+    if (r == TlsIo::kError)
+      LOG_WARN("proto_hep", "hep_id %s: TLS session failed: %s", dest_.name.c_str(),
+               tls_->error().c_str());
+    else
+      LOG_INFO("proto_hep", "hep_id %s: TLS session closed by the collector: reconnecting",
+               dest_.name.c_str());
     return false;
   }
   size_t off = 0;

@@ -13,8 +13,9 @@
 // bounded by its handshake timeout; failures counted in tls_connect_failed
 // and connect_failures) and the writes go through the session; before each
 // write, what the collector sent is drained, so an alert or close_notify
-// reconnects instead of losing the packet (TLS 1.3: a collector rejecting
-// our certificate is only seen there, one packet after the handshake).
+// reconnects instead of losing the packet. With TLS 1.3 and a client
+// certificate, a new session waits up to 500 ms for the collector's
+// verdict on the certificate before the first write.
 // Optional disk spool (SenderOptions::spool, hep_dest_spool.h): packets go
 // to disk while the destination is down or the queue is full and are
 // replayed in order with their original bytes; with a spool a failed write

@@ -168,7 +168,10 @@ Result<std::shared_ptr<TlsContext>> TlsContext::CreateClient(const TlsParams& p)
   SIPCAPD_RETURN_IF_ERROR(CommonSetup(c->ctx_, p));
   const std::string& cert = p.client_certificate.empty() ? p.certificate : p.client_certificate;
   const std::string& key = p.client_certificate.empty() ? p.private_key : p.client_private_key;
-  if (!cert.empty()) SIPCAPD_RETURN_IF_ERROR(LoadCertAndKey(c->ctx_, cert, key, "tls client"));
+  if (!cert.empty()) {
+    SIPCAPD_RETURN_IF_ERROR(LoadCertAndKey(c->ctx_, cert, key, "tls client"));
+    c->has_cert_ = true;
+  }
   if (p.verify_server) {
     int ok = p.ca_list.empty() ? SSL_CTX_set_default_verify_paths(c->ctx_)
                                : SSL_CTX_load_verify_locations(c->ctx_, p.ca_list.c_str(), nullptr);
@@ -281,6 +284,8 @@ TlsIo TlsSession::Write(const void* buf, size_t len, size_t* n) {
 }
 
 bool TlsSession::pending() const { return SSL_pending(ssl_) > 0; }
+
+bool TlsSession::tls13() const { return SSL_version(ssl_) == TLS1_3_VERSION; }
 
 void TlsSession::Close() {
   if (failure_ == TlsFailure::kNone && SSL_is_init_finished(ssl_)) {

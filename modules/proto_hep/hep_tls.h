@@ -61,7 +61,8 @@ class TlsContext {
   bool server() const { return server_; }
   bool verify_peer() const { return verify_peer_; }
   int handshake_timeout_ms() const { return handshake_timeout_ms_; }
-  BIO_METHOD* bio_method() const { return bio_; }  // socket BIO, writes without SIGPIPE
+  BIO_METHOD* bio_method() const { return bio_; }     // socket BIO, writes without SIGPIPE
+  bool has_certificate() const { return has_cert_; }  // we present a certificate
 
  private:
   TlsContext() = default;
@@ -69,6 +70,7 @@ class TlsContext {
   BIO_METHOD* bio_ = nullptr;
   bool server_ = false;
   bool verify_peer_ = false;
+  bool has_cert_ = false;
   int handshake_timeout_ms_ = 5000;
 };
 
@@ -100,6 +102,7 @@ class TlsSession {
   TlsIo Read(void* buf, size_t len, size_t* n);
   TlsIo Write(const void* buf, size_t len, size_t* n);
   bool pending() const;  // decrypted bytes buffered inside OpenSSL
+  bool tls13() const;    // the negotiated version is TLS 1.3
   void Close();          // best-effort close_notify (never waits)
 
   TlsFailure failure() const { return failure_; }

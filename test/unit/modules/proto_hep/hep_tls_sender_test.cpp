@@ -107,6 +107,25 @@ TEST_F(HepTlsSend, WrongCaFailsTheHandshakeAndSendsNothing) {
   ASSERT_TRUE(WaitFor([&] { return got_.size() == 1; }));
 }
 
+TEST_F(HepTlsSend, CollectorRejectingOurCertificateLosesNothingSilently) {
+  Running run(rx_, TlsOptions(true));
+  ASSERT_TRUE(run.ok);
+  HepService tx;
+  TlsParams& t = tx.config().tls;
+  t.certificate = Pki::Get().Path("rogue.crt");  // signed by another CA
+  t.private_key = Pki::Get().Path("rogue.key");
+  ASSERT_TRUE(tx.Finalize().ok());
+  ASSERT_TRUE(tx.AddHepId("[t] 127.0.0.1:" + std::to_string(run.port()) + ";transport=tls").ok());
+  ASSERT_TRUE(tx.Send("t", Pkt("r")).ok());
+  // TLS 1.3: our handshake completes, the collector's alert follows; the
+  // sender sees it before writing, so nothing is counted as sent.
+  ASSERT_TRUE(WaitFor([&] { return tx.stats().tls_connect_failed.Get() >= 1; }));
+  ASSERT_TRUE(WaitFor([&] { return rx_.stats().tls_cert_rejected.Get() >= 1; }));
+  EXPECT_EQ(tx.stats().sent.Get(), 0);
+  EXPECT_EQ(tx.stats().send_dropped.Get(), 0);  // kept queued for the reconnect
+  EXPECT_EQ(got_.size(), 0u);
+}
+
 TEST_F(HepTlsSend, QueuedWhileCollectorDownThenDelivered) {
   uint16_t port;
   {
@@ -127,7 +146,7 @@ TEST_F(HepTlsSend, QueuedWhileCollectorDownThenDelivered) {
 
 TEST_F(HepTlsSend, CollectorClosingIdleSessionLosesNothing) {
   TcpListenOptions o = TlsOptions(false);
-  o.idle_timeout_ms = 300;
+  o.idle_timeout_ms = 1000;  // longer than the sender's TLS 1.3 certificate verdict wait
   Running run(rx_, o);
   ASSERT_TRUE(run.ok);
   SenderNode node(true);
