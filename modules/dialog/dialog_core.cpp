@@ -51,16 +51,19 @@ uint64_t DialogCore::CreateDialog(MsgContext& ctx) {
 }
 
 void DialogCore::OnReply(uint64_t id, const tm::TmCbParams& p) {
+  // Runs under the INVITE transaction's lock, before tm relays the reply
+  // upstream: a 2xx has confirmed the dialog (and recorded its To tag)
+  // before the UAC can send the ACK or the BYE.
   std::shared_ptr<Dialog> d;
+  bool failed = false;  // this event ended a dialog that never got confirmed
   {
     std::lock_guard<std::mutex> l(mu_);
     auto it = by_id_.find(id);
     if (it == by_id_.end()) return;
     d = it->second;
-    if (p.type == tm::kTmcbTransEnd) {
-      if (d->state < kConfirmed) d->state = kDeleted;
-    } else if (p.code >= 300) {
-      if (d->state < kConfirmed) d->state = kDeleted;
+    if (p.type == tm::kTmcbTransEnd || p.code >= 300) {
+      failed = d->state < kConfirmed;
+      if (failed) d->state = kDeleted;
     } else if (p.code >= 200) {
       if (d->state < kConfirmed) {
         d->state = kConfirmed;
@@ -78,7 +81,8 @@ void DialogCore::OnReply(uint64_t id, const tm::TmCbParams& p) {
     c.code = p.code;
     Fire(d, c);
   }
-  if (d->state == kDeleted) Remove(id);
+  // A dialog ended by BYE lingers (see Expire); a failed one goes now.
+  if (failed) Remove(id);
 }
 
 bool DialogCore::RegisterCallback(uint64_t id, uint32_t mask, DlgCallback cb) {
@@ -89,11 +93,12 @@ bool DialogCore::RegisterCallback(uint64_t id, uint32_t mask, DlgCallback cb) {
   return true;
 }
 
-std::shared_ptr<Dialog> DialogCore::Match(MsgContext& ctx) {
+std::shared_ptr<Dialog> DialogCore::Match(MsgContext& ctx, bool with_deleted) {
   if (auto it = ctx.ext.find(kExt); it != ctx.ext.end()) {
     std::lock_guard<std::mutex> l(mu_);
     auto d = by_id_.find(static_cast<DlgExt&>(*it->second).id);
-    return d == by_id_.end() ? nullptr : d->second;
+    if (d == by_id_.end() || (!with_deleted && d->second->state == kDeleted)) return nullptr;
+    return d->second;
   }
   sip::Message* m = sip::Parsed(ctx);
   if (!m) return nullptr;
@@ -103,6 +108,7 @@ std::shared_ptr<Dialog> DialogCore::Match(MsgContext& ctx) {
   auto [b, e] = by_callid_.equal_range(callid);
   for (auto it = b; it != e; ++it) {
     auto& d = by_id_[it->second];
+    if (!with_deleted && d->state == kDeleted) continue;
     bool fwd = ft == d->from_tag && (tt == d->to_tag || d->to_tag.empty() || tt.empty());
     bool rev = tt == d->from_tag && ft == d->to_tag;
     if (fwd || rev) return d;
@@ -125,19 +131,29 @@ int DialogCore::State(MsgContext& ctx) {
 void DialogCore::OnRequest(MsgContext& req) {
   sip::Message* m = sip::Parsed(req);
   if (!m || !m->is_request() || sip::ToTag(*m).empty()) return;
-  auto d = Match(req);
+  auto d = Match(req, true);
   if (!d) return;
   DlgCbParams p;
   p.req = &req;
   p.dlg_id = d->id;
-  if (m->method() == "BYE") {
+  bool deleted;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    deleted = d->state == kDeleted;
+  }
+  // An ended dialog still gets its 2xx ACK that another worker handled
+  // after the BYE; nothing else.
+  if (deleted && m->method() != "ACK") return;
+  if (!deleted && m->method() == "BYE") {
     {
       std::lock_guard<std::mutex> l(mu_);
+      // Checked again under the lock: two BYEs on two workers end it once.
+      if (d->state == kDeleted) return;
       d->state = kDeleted;
+      d->expires_ms = DlgNowMs() + kDeletedLingerMs;
     }
     p.type = kDlgcbTerminated;
     Fire(d, p);
-    Remove(d->id);
     return;
   }
   p.type = kDlgcbReqWithin;
@@ -171,14 +187,18 @@ void DialogCore::Remove(uint64_t id) {
 
 void DialogCore::Expire(int64_t now) {
   std::vector<std::shared_ptr<Dialog>> gone;
+  std::vector<uint64_t> lingered;
   {
     std::lock_guard<std::mutex> l(mu_);
     for (auto& [id, d] : by_id_)
       if (d->state == kConfirmed && d->expires_ms && now >= d->expires_ms) {
         d->state = kDeleted;
         gone.push_back(d);
+      } else if (d->state == kDeleted && d->expires_ms && now >= d->expires_ms) {
+        lingered.push_back(id);
       }
   }
+  for (uint64_t id : lingered) Remove(id);
   for (auto& d : gone) {
     DlgCbParams p;
     p.type = kDlgcbTerminated;
@@ -189,7 +209,9 @@ void DialogCore::Expire(int64_t now) {
 
 size_t DialogCore::Size() {
   std::lock_guard<std::mutex> l(mu_);
-  return by_id_.size();
+  size_t n = 0;
+  for (const auto& [id, d] : by_id_) n += d->state != kDeleted;
+  return n;
 }
 
 }  // namespace sipcapd::dialog

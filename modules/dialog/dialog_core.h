@@ -1,4 +1,9 @@
 // DialogCore: the dialog table of the dialog module and the DialogApi.
+// A dialog ended by BYE stays in the table as kDeleted for
+// kDeletedLingerMs: with several workers the 2xx ACK of a call can be
+// handled after the BYE that follows it (the UAC sends them back to back),
+// and that ACK is still reported (kDlgcbReqWithin). Deleted dialogs are
+// invisible to DialogOf(), State() and Size().
 // Thread-safety: one mutex for the table; callbacks are run without it.
 #pragma once
 
@@ -17,7 +22,7 @@ struct Dialog {
   uint64_t id = 0;
   std::string callid, from_tag, to_tag;
   int state = kUnconfirmed;
-  int64_t expires_ms = 0;  // confirmed dialogs: timeout
+  int64_t expires_ms = 0;  // confirmed dialogs: timeout; deleted ones: end of the linger
   std::vector<std::pair<uint32_t, DlgCallback>> cbs;
 };
 
@@ -31,10 +36,14 @@ class DialogCore : public DialogApi {
   // tm hook: every request tm handles.
   void OnRequest(MsgContext& req);
   void Expire(int64_t now_ms);
-  size_t Size();
+  size_t Size();  // dialogs not deleted
+
+  // How long a dialog ended by BYE still matches a late 2xx ACK (64*T1).
+  static constexpr int64_t kDeletedLingerMs = 32000;
 
  private:
-  std::shared_ptr<Dialog> Match(MsgContext& ctx);
+  // The dialog of ctx; deleted (lingering) ones only when with_deleted.
+  std::shared_ptr<Dialog> Match(MsgContext& ctx, bool with_deleted = false);
   void Fire(const std::shared_ptr<Dialog>& d, DlgCbParams p);
   void OnReply(uint64_t id, const tm::TmCbParams& p);
   void Remove(uint64_t id);

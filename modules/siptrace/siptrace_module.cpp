@@ -78,7 +78,11 @@ int SipTrace(State* s, MsgContext& ctx, const CallArgs& a) {
   // needs t or d for that; documented difference).
   if ((types & kTypeXlog) && s->tracer.HasId(id)) TraceContexts::MarkMessage(ctx, id, types);
   int rc = s->tracer.TraceMessage(ctx, id, types, attrs);
-  if (scope == Scope::kMessage || rc < 0) return rc;
+  // t / d are armed even when this first copy could not be queued
+  // (collector down, queue full: that drop is already counted in
+  // siptrace:dropped): the rest of the transaction / dialog is traced or
+  // counted as dropped packet by packet. Only an unknown id stops here.
+  if (scope == Scope::kMessage || !s->tracer.HasId(id)) return rc;
   ScopeTrace st{id, types, attrs};
   sip::Message* m = sip::Parsed(ctx);
   if (!m || !m->is_request()) return rc;  // t/d on a reply: the message only

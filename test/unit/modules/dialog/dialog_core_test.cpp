@@ -108,5 +108,47 @@ TEST(DialogCore, Timeout) {
   EXPECT_EQ(d.Size(), 0u);
 }
 
+// Issue 8: with two workers the UAC's 2xx ACK and the BYE right behind it
+// can be handled in either order. An ACK handled after the BYE is still
+// reported in the dialog (siptrace "d" traces it); the INVITE transaction
+// ending later does not drop the ended dialog early; it is gone after the
+// linger.
+TEST(DialogCore, AckAfterByeStillReported) {
+  FakeTm tm;
+  DialogCore d(&tm, 100);
+  MsgContext inv = Ctx("INVITE", "ft", "");
+  uint64_t id = d.CreateDialog(inv);
+  ASSERT_NE(id, 0u);
+  std::vector<std::string> events;
+  ASSERT_TRUE(d.RegisterCallback(id, kDlgcbReqWithin | kDlgcbTerminated, [&](const DlgCbParams& p) {
+    std::string m = p.req ? p.req->buf.substr(0, 3) : "-";
+    events.push_back(std::to_string(p.type) + ":" + m);
+  }));
+  tm.Reply(200, Reply(200, "tt"));
+  MsgContext bye = Ctx("BYE", "ft", "tt");
+  d.OnRequest(bye);
+  EXPECT_EQ(d.Size(), 0u);         // ended: not counted ...
+  EXPECT_EQ(d.DialogOf(bye), 0u);  // ... nor visible to the script
+  // The INVITE transaction ends (tm) before the late ACK comes in.
+  tm::TmCbParams end;
+  end.type = tm::kTmcbTransEnd;
+  for (auto& [m, cb] : tm.cbs)
+    if (m & end.type) cb(end);
+  MsgContext ack = Ctx("ACK", "ft", "tt");
+  d.OnRequest(ack);
+  MsgContext bye2 = Ctx("BYE", "ft", "tt");  // a second BYE: no second end
+  d.OnRequest(bye2);
+  MsgContext info = Ctx("INFO", "ft", "tt");  // other requests: not reported
+  d.OnRequest(info);
+  std::vector<std::string> want = {"8:BYE", "2:ACK"};
+  EXPECT_EQ(events, want);
+  // After the linger the dialog is removed: a later ACK matches nothing.
+  d.Expire(DlgNowMs() + DialogCore::kDeletedLingerMs + 1000);
+  MsgContext ack2 = Ctx("ACK", "ft", "tt");
+  d.OnRequest(ack2);
+  EXPECT_EQ(events.size(), 2u);
+  EXPECT_FALSE(d.RegisterCallback(id, kDlgcbReqWithin, [](const DlgCbParams&) {}));
+}
+
 }  // namespace
 }  // namespace sipcapd::dialog
