@@ -164,6 +164,36 @@ TEST_F(HepTlsSend, CollectorClosingIdleSessionLosesNothing) {
   EXPECT_EQ(node.svc.stats().send_dropped.Get(), 0);
 }
 
+TEST_F(HepTlsSend, Ipv6CollectorVerifiedByIpAddress) {
+  Running run(rx_, TlsOptions(true), "::1");
+  if (!run.ok) GTEST_SKIP() << "no IPv6 loopback on this host";
+  SenderNode node(true);  // the server certificate carries IP:::1
+  ASSERT_TRUE(
+      node.svc.AddHepId("[v6] [::1]:" + std::to_string(run.port()) + "; transport=tls").ok());
+  ASSERT_TRUE(node.svc.Send("v6", Pkt("six")).ok());
+  ASSERT_TRUE(WaitFor([&] { return got_.size() == 1; }));
+  std::lock_guard<std::mutex> l(got_.mu);
+  EXPECT_EQ(got_.payloads[0], "six");
+  EXPECT_EQ(got_.nets[0].family, AF_INET6);
+  EXPECT_EQ(got_.nets[0].proto, Proto::kHepTls);
+}
+
+TEST(HepTlsHepId, TransportTlsInBothSyntaxes) {
+  auto a = ParseHepId("[a] 10.0.0.1:9061; transport=tls; version=3");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->transport, Transport::kTls);
+  EXPECT_EQ(a->port, 9061);
+  EXPECT_TRUE(a->warning.empty());
+  auto b = ParseHepId("[b] uri=hep:collector.example:9061;version=3;transport=TLS");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->transport, Transport::kTls);
+  EXPECT_EQ(b->host, "collector.example");
+  EXPECT_EQ(b->Key(), "collector.example:9061;transport=tls;version=3");
+  auto c = ParseHepId("[c] uri=hep:10.0.0.1;transport=tls;version=1");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->transport, Transport::kUdp);  // v1 over TLS falls back like TCP
+}
+
 TEST(HepTlsMethod, Parse) {
   int lo = -1, hi = -1;
   ASSERT_TRUE(ParseTlsMethod("TLSv1_2-TLSv1_3", &lo, &hi).ok());
