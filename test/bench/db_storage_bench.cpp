@@ -161,8 +161,18 @@ double RunWriter(Driver* drv, const Url& url, int rows, const char* name) {
   for (int i = 0; i < rows; ++i) pre.push_back(HomerRow(i));
   double c0 = CpuSeconds(), k0 = SysSeconds();
   auto t0 = std::chrono::steady_clock::now();
+  const auto limit = static_cast<int64_t>(o.max_queue_bytes / 2);
   for (auto& r : pre) {
-    if (!w.Enqueue(id.value(), std::move(r)).ok()) return -1;
+    // Back off while the queue is half full (a long run would hit the
+    // memory bound): bounded to 10 s per row.
+    for (int k = 0; k < 50000 && w.counters().queued_bytes.Get() > limit; ++k) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    Status st = w.Enqueue(id.value(), std::move(r));
+    if (!st.ok()) {
+      fprintf(stderr, "%s: enqueue: %s\n", name, st.message().c_str());
+      return -1;
+    }
   }
   if (!w.WaitIdle(std::chrono::seconds(600))) return -1;
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
