@@ -15,7 +15,7 @@ db="$TMP/c.db"
 "$CTL" add-days "sqlite://$db" 2 >/dev/null
 tables=$(sqlite3 "$db" "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
 for t in sip_capture sip_capture_call sip_capture_registration sip_capture_rest rtcp_capture \
-         report_capture logs_capture sip_trace "sip_capture_call_$today" "sip_capture_rest_$today"; do
+         report_capture ops_report_capture logs_capture sip_trace "sip_capture_call_$today" "sip_capture_rest_$today"; do
   grep -qx "$t" <<<"$tables" || fail "sqlite: table $t missing"
 done
 ncols=$(sqlite3 "$db" "SELECT COUNT(*) FROM pragma_table_info('sip_capture')")
@@ -36,7 +36,7 @@ q() { mariadb --no-defaults -N -u"${cred%%:*}" -p"${cred#*:}" -h"${hp%%:*}" -P"$
 "$CTL" create "$URL" >/dev/null
 "$CTL" add-days "$URL" 3 >/dev/null
 n=$(q "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='sipcapd_dbctl_test'")
-[[ "$n" == 18 ]] || fail "mysql: $n tables, want 18 (9 base incl. version + 3x3 daily)"
+[[ "$n" == 19 ]] || fail "mysql: $n tables, want 19 (10 base incl. version and HOMER 6 ops_report_capture + 3x3 daily)"
 ncols=$(q "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema='sipcapd_dbctl_test' AND table_name='sip_capture'")
 [[ "$ncols" == 45 ]] || fail "mysql: sip_capture has $ncols columns, want 45"
 "$CTL" drop "$URL" >/dev/null

@@ -20,7 +20,11 @@ P=$(free_port udp); U=$(free_port udp); C=$(free_port udp)
 HM=$(free_port udp); HT=$(free_port udp); HD=$(free_port udp)
 
 for h in HM HT HD; do
-  python3 "$SIPCAPD_SOURCE_DIR/test/lib/hep_collector.py" "${!h}" "$TMP/$h.jsonl" 40 & PIDS+=($!)
+  "$PY" "$SIPCAPD_SOURCE_DIR/test/lib/hep_collector.py" "${!h}" "$TMP/$h.jsonl" 90 & PIDS+=($!)
+done
+# The collector creates its output file once its socket is bound.
+for h in HM HT HD; do
+  WAIT_SECS=20 wait_for test -e "$TMP/$h.jsonl" || fail "HEP collector $h did not start"
 done
 
 cat > "$TMP/scopes.cfg" <<CFG
@@ -93,6 +97,13 @@ for sc in m t d; do
   sleep 0.3
 done
 grep -q "dialog created, state 1" "$TMP/node.log" || fail "\$DLG_status after create_dialog via sip_trace d"
+# HEP copies leave through the sender threads: wait (bounded) until each
+# collector has at least the packets its scope must produce, then a little
+# longer so that extra (wrong) packets would show up too.
+lines() { [ "$(wc -l <"$1")" -ge "$2" ]; }
+WAIT_SECS=20 wait_for lines "$TMP/HM.jsonl" 1 || true
+WAIT_SECS=20 wait_for lines "$TMP/HT.jsonl" 7 || true
+WAIT_SECS=20 wait_for lines "$TMP/HD.jsonl" 12 || true
 sleep 1
 
 # expect FILE CALLID "LINE-PREFIX SRC DST" ... : exact multiset of packets.
