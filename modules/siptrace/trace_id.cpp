@@ -142,7 +142,7 @@ Result<TraceDest> ParseTraceId(std::string_view text) {
       has_version = true;
     } else if (key == "transport") {
       d.transport = Lower(val);
-      if (d.transport != "udp" && d.transport != "tcp")
+      if (d.transport != "udp" && d.transport != "tcp" && d.transport != "tls")
         return Status::Invalid("bad transport '" + std::string(val) + "'");
       has_transport = true;
     } else {
@@ -160,7 +160,7 @@ Result<TraceDest> ParseTraceId(std::string_view text) {
     if (inline_addr) {
       SIPCAPD_RETURN_IF_ERROR(SplitHostPort(d.uri, &d.host, &d.port));
       if (!d.port) d.port = 9060;
-      if (d.hep_version < 3 && d.transport == "tcp") d.transport = "udp";  // as proto_hep
+      if (d.hep_version < 3 && d.transport != "udp") d.transport = "udp";  // as proto_hep
     } else {
       if (!ValidName(d.uri)) return Status::Invalid("bad hep_id name '" + d.uri + "'");
       if (has_version || has_transport)

@@ -28,6 +28,16 @@ TEST(TraceIdTest, InlineHepTcpV2FallsBackToUdp) {
   EXPECT_EQ(d3->transport, "tcp");
 }
 
+TEST(TraceIdTest, InlineHepTls) {
+  auto d = ParseTraceId("[t]uri=hep:collector.example:9061;version=3;transport=TLS");
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  EXPECT_EQ(d->transport, "tls");
+  EXPECT_EQ(d->port, 9061);
+  auto d2 = ParseTraceId("[t]uri=hep:1.2.3.4:9061;version=2;transport=tls");
+  ASSERT_TRUE(d2.ok());
+  EXPECT_EQ(d2->transport, "udp");  // TLS needs HEPv3, as proto_hep
+}
+
 TEST(TraceIdTest, HepIdName23Form) {
   for (const char* s :
        {"[hep_tid]hep:hep_dst", "[hep_tid]uri=hep:hep_dst", "[ hep_tid ] hep:hep_dst ;"}) {
