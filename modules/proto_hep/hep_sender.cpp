@@ -18,6 +18,17 @@ namespace {
 // How long a new TLS 1.3 session with a client certificate waits for the
 // collector's verdict on that certificate (it arrives within one RTT).
 constexpr int kTls13VerdictMs = 500;
+
+// Polls fd for POLLOUT until the deadline; false when it has passed.
+bool WaitWritable(int fd, std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  deadline - std::chrono::steady_clock::now())
+                  .count();
+  if (left <= 0) return false;
+  pollfd p{fd, POLLOUT, 0};
+  poll(&p, 1, static_cast<int>(left));
+  return true;
+}
 }  // namespace
 
 HepSender::HepSender(Destination dest, SenderOptions opts, HepStats* stats)
@@ -56,6 +67,9 @@ bool HepSender::Enqueue(std::string bytes) {
     } else {
       q_.push_back(std::move(bytes));
     }
+    // Wake the thread only when it sleeps on an empty queue: one futex
+    // call per burst instead of one per packet.
+    if (!waiting_) return true;
   }
   cv_.notify_one();
   return true;
@@ -221,12 +235,7 @@ bool HepSender::Write(const std::string& b) {
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      deadline - std::chrono::steady_clock::now())
-                      .count();
-      if (left <= 0) return false;
-      pollfd p{fd_, POLLOUT, 0};
-      poll(&p, 1, static_cast<int>(left));
+      if (!WaitWritable(fd_, deadline)) return false;
       continue;
     }
     return false;
@@ -234,12 +243,60 @@ bool HepSender::Write(const std::string& b) {
   return true;
 }
 
+void HepSender::SendUdpBatch(std::unique_lock<std::mutex>* l) {
+  constexpr size_t kMaxBatch = 64;
+  std::string batch[kMaxBatch];
+  size_t count = 0;
+  while (count < kMaxBatch && !q_.empty()) {
+    batch[count++] = std::move(q_.front());
+    q_.pop_front();
+  }
+  l->unlock();
+  mmsghdr msgs[kMaxBatch];
+  iovec iov[kMaxBatch];
+  for (size_t i = 0; i < count; ++i) {
+    iov[i] = {batch[i].data(), batch[i].size()};
+    msgs[i] = {};
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  size_t off = 0, failed = 0;
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.send_timeout_ms);
+  while (off < count) {
+    int n =
+        sendmmsg(fd_, msgs + off, static_cast<unsigned>(count - off), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      off += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && WaitWritable(fd_, deadline)) continue;
+    ++off;  // as in Write(): the datagram at the front is lost, the socket kept
+    ++failed;
+  }
+  stats_->sent.Inc(static_cast<int64_t>(count - failed));
+  if (failed) {
+    stats_->send_errors.Inc(static_cast<int64_t>(failed));
+    stats_->send_dropped.Inc(static_cast<int64_t>(failed));
+    stats_->send_dropped_write.Inc(static_cast<int64_t>(failed));
+  }
+  backoff_ms_ = 0;
+  l->lock();
+}
+
 void HepSender::Run() {
   std::unique_lock<std::mutex> l(mu_);
   int attempts = 0;  // failed writes of the packet at the front
   while (true) {
+    waiting_ = true;
     cv_.wait(l, [this] { return stop_ || !q_.empty() || (spool_ && !spool_->empty()); });
+    waiting_ = false;
     if (stop_) break;
+    if (!spool_ && fd_ >= 0 && dest_.transport == Transport::kUdp && q_.size() > 1) {
+      SendUdpBatch(&l);
+      continue;
+    }
     // The front packet stays queued until it is written or given up, so a
     // connect failure keeps it for the reconnect (the queue bounds it). The
     // memory queue is older than the spool's records, so it goes first.

@@ -62,6 +62,9 @@ class HepSender {
 
  private:
   void Run();
+  // UDP without spool, connected: sends up to 64 queued datagrams with one
+  // sendmmsg (called and returns with mu_ held; unlocked while sending).
+  void SendUdpBatch(std::unique_lock<std::mutex>* l);
   bool Connect();
   bool Write(const std::string& b);
   bool StartTls(int fd);  // handshake on a connected socket; sets tls_
@@ -75,6 +78,7 @@ class HepSender {
   std::condition_variable cv_;
   std::deque<std::string> q_;
   bool stop_ = false;
+  bool waiting_ = false;  // Run() sleeps on an empty queue (Enqueue notifies)
   int fd_ = -1;
   std::unique_ptr<TlsSession> tls_;      // transport=tls, while connected
   std::unique_ptr<HepDestSpool> spool_;  // optional; guarded by mu_
