@@ -18,6 +18,10 @@ namespace {
 // How long a new TLS 1.3 session with a client certificate waits for the
 // collector's verdict on that certificate (it arrives within one RTT).
 constexpr int kTls13VerdictMs = 500;
+// UDP without spool: datagrams per sendmmsg, and how long the thread waits
+// for a batch to fill (the added latency of a lone packet).
+constexpr size_t kUdpBatch = 64;
+constexpr std::chrono::microseconds kUdpLinger{500};
 
 // Polls fd for POLLOUT until the deadline; false when it has passed.
 bool WaitWritable(int fd, std::chrono::steady_clock::time_point deadline) {
@@ -69,7 +73,8 @@ bool HepSender::Enqueue(std::string bytes) {
     }
     // Wake the thread only when it sleeps on an empty queue: one futex
     // call per burst instead of one per packet.
-    if (!waiting_) return true;
+    // While it lingers for a UDP batch, only a full batch wakes it early.
+    if (!waiting_ && !(lingering_ && q_.size() >= kUdpBatch)) return true;
   }
   cv_.notify_one();
   return true;
@@ -244,16 +249,15 @@ bool HepSender::Write(const std::string& b) {
 }
 
 void HepSender::SendUdpBatch(std::unique_lock<std::mutex>* l) {
-  constexpr size_t kMaxBatch = 64;
-  std::string batch[kMaxBatch];
+  std::string batch[kUdpBatch];
   size_t count = 0;
-  while (count < kMaxBatch && !q_.empty()) {
+  while (count < kUdpBatch && !q_.empty()) {
     batch[count++] = std::move(q_.front());
     q_.pop_front();
   }
   l->unlock();
-  mmsghdr msgs[kMaxBatch];
-  iovec iov[kMaxBatch];
+  mmsghdr msgs[kUdpBatch];
+  iovec iov[kUdpBatch];
   for (size_t i = 0; i < count; ++i) {
     iov[i] = {batch[i].data(), batch[i].size()};
     msgs[i] = {};
@@ -293,7 +297,14 @@ void HepSender::Run() {
     cv_.wait(l, [this] { return stop_ || !q_.empty() || (spool_ && !spool_->empty()); });
     waiting_ = false;
     if (stop_) break;
-    if (!spool_ && fd_ >= 0 && dest_.transport == Transport::kUdp && q_.size() > 1) {
+    if (!spool_ && fd_ >= 0 && dest_.transport == Transport::kUdp) {
+      // Let a burst build up (at most kUdpLinger) and send it with one call.
+      if (q_.size() < kUdpBatch) {
+        lingering_ = true;
+        cv_.wait_for(l, kUdpLinger, [this] { return stop_ || q_.size() >= kUdpBatch; });
+        lingering_ = false;
+        if (stop_) break;
+      }
       SendUdpBatch(&l);
       continue;
     }

@@ -63,7 +63,8 @@ class HepSender {
  private:
   void Run();
   // UDP without spool, connected: sends up to 64 queued datagrams with one
-  // sendmmsg (called and returns with mu_ held; unlocked while sending).
+  // sendmmsg, after waiting up to 500 us for them to accumulate (called and returns with mu_ held;
+  // unlocked while sending).
   void SendUdpBatch(std::unique_lock<std::mutex>* l);
   bool Connect();
   bool Write(const std::string& b);
@@ -78,7 +79,8 @@ class HepSender {
   std::condition_variable cv_;
   std::deque<std::string> q_;
   bool stop_ = false;
-  bool waiting_ = false;  // Run() sleeps on an empty queue (Enqueue notifies)
+  bool waiting_ = false;    // Run() sleeps on an empty queue (Enqueue notifies)
+  bool lingering_ = false;  // Run() waits up to 500 us for a UDP batch to fill
   int fd_ = -1;
   std::unique_ptr<TlsSession> tls_;      // transport=tls, while connected
   std::unique_ptr<HepDestSpool> spool_;  // optional; guarded by mu_
