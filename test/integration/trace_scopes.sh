@@ -54,7 +54,7 @@ node=$NODE_PID
 WAIT_SECS=10 wait_for grep -q "started" "$TMP/node.log" || { cat "$TMP/node.log"; fail "node did not start"; }
 T=$(sed -n 's/.*downstream socket \(127.0.0.1:[0-9]*\).*/\1/p' "$TMP/node.log" | head -1)
 [ -n "$T" ] || fail "tm downstream socket not logged"
-(cd "$TMP" && sipp -sn uas -i 127.0.0.1 -p "$U" -t u1 -bg >"$TMP/uas.out" 2>&1)
+(cd "$TMP" && sipp -sf "$SIPCAPD_SOURCE_DIR/test/integration/sipp/ringing_uas.xml" -i 127.0.0.1 -p "$U" -t u1 -bg >"$TMP/uas.out" 2>&1)
 uas_pid=$(sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p' "$TMP/uas.out")
 [ -n "$uas_pid" ] || { cat "$TMP/uas.out"; fail "sipp uas did not start"; }
 PIDS+=("$uas_pid")
