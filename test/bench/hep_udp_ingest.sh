@@ -33,6 +33,9 @@ CFG
 start_node "$TMP/ingest.cfg" "$TMP/node.log"
 WAIT_SECS=15 wait_for test -p "$OSIPS_FIFO" || { cat "$TMP/node.log"; fail "node did not start"; }
 stat() { "$src/scripts/opensipsctl" fifo get_statistics "proto_hep:$1" | sed -n "s/^proto_hep:$1:: *//p"; }
+# CPU seconds (user+sys) the node has used so far, from /proc.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$NODE_PID/stat"; }
+cpu0=$(cpu_s)
 "$gen" --target "127.0.0.1:$port" --rate "$rate" --secs "$secs" | tee "$TMP/gen.out"
 sent=$(sed -n 's/^hep_loadgen: sent \([0-9]*\).*/\1/p' "$TMP/gen.out")
 # Drain: until the received counter stops moving (bounded).
@@ -41,6 +44,11 @@ for _ in $(seq 1 30); do
   rcv=$(stat received); [ "$rcv" = "$last" ] && break; last=$rcv; sleep 0.2
 done
 dec=$(stat decoded); drops=$(stat kernel_drops)
+cpu1=$(cpu_s)
 echo "hep_udp_ingest: rate $rate/s x ${secs}s: sent $sent, received $rcv, decoded $dec, kernel_drops $drops"
 awk -v r="$rcv" -v s="$secs" 'BEGIN { printf "hep_udp_ingest: %.0f packets/s received by sipcapd (2 workers)\n", r / s }'
+# On 2 cores the generator takes one of them, so the rate above is often the
+# generator's; the node's own CPU per packet shows its capacity.
+awk -v r="$rcv" -v a="$cpu0" -v b="$cpu1" 'BEGIN { c = b - a; if (c > 0)
+  printf "hep_udp_ingest: node used %.2f CPU-s (incl. MI polling): %.0f packets per CPU-second\n", c, r / c }'
 stop_node "$NODE_PID" >/dev/null
