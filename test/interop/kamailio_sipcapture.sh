@@ -16,40 +16,13 @@ for m in proto_hep db_mysql sipcapture; do
   [ -f "$SIPCAPD_MODULE_DIR/$m.so" ] || fail "$m.so not built (needed by this test)"
 done
 [ -f /usr/lib/x86_64-linux-gnu/kamailio/modules/db_mysql.so ] || fail "kamailio-mysql-modules not installed"
-DBCTL="$SIPCAPD_SOURCE_DIR/scripts/sipcapd-dbctl"
-if [ -z "${MYSQL_TEST_URL:-}" ]; then
-  "$SIPCAPD_SOURCE_DIR/scripts/test-mariadb.sh" start >/dev/null || fail "cannot start private MariaDB"
-  eval "$("$SIPCAPD_SOURCE_DIR/scripts/test-mariadb.sh" env)"
-fi
 CALLS=10
-DBA="kcmp_a_$$_$RANDOM"; DBB="kcmp_b_$$_$RANDOM"
-URLA="${MYSQL_TEST_URL%/*}/$DBA"; URLB="${MYSQL_TEST_URL%/*}/$DBB"
-hp="${URLA#*@}"; hp="${hp%%/*}"; MHOST="${hp%%:*}"; MPORT="${hp##*:}"
-cred="${URLA#*://}"; cred="${cred%%@*}"; MUSER="${cred%%:*}"; MPASS="${cred#*:}"
-q() { mariadb --no-defaults -B -u"$MUSER" -p"$MPASS" -h"$MHOST" -P"$MPORT" "$1" -e "$2"; }
-count() { q "$1" "select count(*) from sip_capture" 2>/dev/null | tail -1; }
-"$DBCTL" create "$URLA" >/dev/null || fail "dbctl create A"
-"$DBCTL" create "$URLB" >/dev/null || fail "dbctl create B"
-trap '"$DBCTL" drop "$URLA" >/dev/null 2>&1; "$DBCTL" drop "$URLB" >/dev/null 2>&1; cleanup_common' EXIT
+source "$SIPCAPD_SOURCE_DIR/test/interop/kamailio/two_dbs.sh"
+two_dbs kcmp
 
 # sipcapd node (db A)
 sport_hep=$(free_port udp)
-cat >"$TMP/node.cfg" <<CFG
-log_level=3
-children=2
-mpath="$SIPCAPD_MODULE_DIR"
-listen=hep_udp:127.0.0.1:$sport_hep
-loadmodule "proto_hep.so"
-loadmodule "db_mysql.so"
-loadmodule "sipcapture.so"
-modparam("sipcapture", "db_url", "$URLA")
-modparam("sipcapture", "capture_on", 1)
-modparam("sipcapture", "hep_capture_on", 1)
-modparam("sipcapture", "hep_route", "none")
-modparam("sipcapture", "spool_dir", "$TMP/spool")
-CFG
-"$SIPCAPD_BIN" -c -f "$TMP/node.cfg" >"$TMP/check.log" 2>&1 || { cat "$TMP/check.log"; fail "cfg check"; }
-start_node "$TMP/node.cfg" "$TMP/node.log"
+start_capture_node node "$sport_hep" "$URLA"
 NODE=$NODE_PID
 # Kamailio capture node (db B)
 kcap_port=$(free_port udp)
@@ -72,9 +45,9 @@ WAIT_SECS=15 wait_for udp_listening "$kport" || { cat "$TMP/ktrace.log"; fail "k
    -cid_str "cmp-%u-%p@sipp" -nostdin -timeout 40s -timeout_error >"$TMP/sipp.log" 2>&1) ||
   { tail -20 "$TMP/sipp.log"; fail "sipp call flow failed"; }
 want=$(( CALLS * 5 ))
-WAIT_SECS=20 wait_for bash -c "[ \"\$(mariadb --no-defaults -N -u$MUSER -p$MPASS -h$MHOST -P$MPORT $DBA -e 'select count(*) from sip_capture')\" -ge $want ]" ||
+WAIT_SECS=20 wait_for rows_ge "$DBA" "$want" ||
   { tail -20 "$TMP/node.log"; fail "sipcapd: expected $want rows, got $(count "$DBA")"; }
-WAIT_SECS=20 wait_for bash -c "[ \"\$(mariadb --no-defaults -N -u$MUSER -p$MPASS -h$MHOST -P$MPORT $DBB -e 'select count(*) from sip_capture')\" -ge $want ]" ||
+WAIT_SECS=20 wait_for rows_ge "$DBB" "$want" ||
   { tail -20 "$TMP/kcap.log"; fail "kamailio sipcapture: expected $want rows, got $(count "$DBB")"; }
 sleep 1
 [ "$(count "$DBA")" = "$want" ] || fail "sipcapd rows $(count "$DBA") != $want"

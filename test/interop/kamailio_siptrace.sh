@@ -17,22 +17,7 @@ CALLS=10
 q() { sqlite3 "$TMP/cap.db" "$1"; }
 
 hep_port=$(free_port udp)
-cat >"$TMP/node.cfg" <<CFG
-log_level=3
-children=2
-mpath="$SIPCAPD_MODULE_DIR"
-listen=hep_udp:127.0.0.1:$hep_port
-loadmodule "proto_hep.so"
-loadmodule "db_sqlite.so"
-loadmodule "sipcapture.so"
-modparam("sipcapture", "db_url", "sqlite://$TMP/cap.db")
-modparam("sipcapture", "capture_on", 1)
-modparam("sipcapture", "hep_capture_on", 1)
-modparam("sipcapture", "hep_route", "none")
-modparam("sipcapture", "spool_dir", "$TMP/spool")
-CFG
-"$SIPCAPD_BIN" -c -f "$TMP/node.cfg" >"$TMP/check.log" 2>&1 || { cat "$TMP/check.log"; fail "cfg check"; }
-start_node "$TMP/node.cfg" "$TMP/node.log"
+start_capture_node node "$hep_port" "sqlite://$TMP/cap.db"
 NODE=$NODE_PID
 WAIT_SECS=10 wait_for udp_listening "$hep_port" || { cat "$TMP/node.log"; fail "sipcapd not listening"; }
 WAIT_SECS=10 wait_for test -f "$TMP/cap.db" || { cat "$TMP/node.log"; fail "no db"; }

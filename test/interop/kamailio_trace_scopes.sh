@@ -27,22 +27,7 @@ SCOPES=(m t d s)
 
 # --- capture node 1: sipcapd (db A)
 CS=$(free_port udp)
-cat >"$TMP/capture.cfg" <<CFG
-log_level=3
-children=2
-mpath="$SIPCAPD_MODULE_DIR"
-listen=hep_udp:127.0.0.1:$CS
-loadmodule "proto_hep.so"
-loadmodule "db_mysql.so"
-loadmodule "sipcapture.so"
-modparam("sipcapture", "db_url", "$URLA")
-modparam("sipcapture", "capture_on", 1)
-modparam("sipcapture", "hep_capture_on", 1)
-modparam("sipcapture", "hep_route", "none")
-modparam("sipcapture", "spool_dir", "$TMP/spool")
-CFG
-"$SIPCAPD_BIN" -c -f "$TMP/capture.cfg" >"$TMP/capture.check" 2>&1 || { cat "$TMP/capture.check"; fail "capture cfg check"; }
-start_node "$TMP/capture.cfg" "$TMP/capture.log"
+start_capture_node capture "$CS" "$URLA"
 CAPNODE=$NODE_PID
 # --- capture node 2: Kamailio sipcapture (db B)
 CK=$(free_port udp)

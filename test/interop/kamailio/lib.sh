@@ -20,3 +20,27 @@ start_kamailio() {
 }
 # udp_listening PORT: some socket is bound to 127.0.0.1:PORT (UDP).
 udp_listening() { ss -Hlun "sport = :$1" | grep -q .; }
+# start_capture_node NAME PORT DB_URL: a sipcapd HEP capture node (hep_udp on
+# 127.0.0.1:PORT, sipcapture hep_route none, rows into DB_URL through
+# db_mysql or db_sqlite by the URL's scheme). The cfg ($TMP/NAME.cfg) is
+# checked with -c first; log in $TMP/NAME.log, pid in NODE_PID.
+start_capture_node() {
+  local name=$1 port=$2 url=$3
+  cat >"$TMP/$name.cfg" <<CFG
+log_level=3
+children=2
+mpath="$SIPCAPD_MODULE_DIR"
+listen=hep_udp:127.0.0.1:$port
+loadmodule "proto_hep.so"
+loadmodule "db_${url%%:*}.so"
+loadmodule "sipcapture.so"
+modparam("sipcapture", "db_url", "$url")
+modparam("sipcapture", "capture_on", 1)
+modparam("sipcapture", "hep_capture_on", 1)
+modparam("sipcapture", "hep_route", "none")
+modparam("sipcapture", "spool_dir", "$TMP/spool-$name")
+CFG
+  "$SIPCAPD_BIN" -c -f "$TMP/$name.cfg" >"$TMP/$name.check" 2>&1 ||
+    { cat "$TMP/$name.check"; fail "$name: cfg check"; }
+  start_node "$TMP/$name.cfg" "$TMP/$name.log"
+}
