@@ -16,6 +16,7 @@
 
 #include "modules/proto_hep/hep_service.h"
 #include "modules/proto_hep/hep_tcp_listener.h"
+#include "test/unit/modules/proto_hep/hep_listener_test_util.h"
 #include "test/unit/modules/proto_hep/hep_test_util.h"
 
 namespace sipcapd::hep {
@@ -33,28 +34,7 @@ struct Got {
   }
 };
 
-struct Running {
-  Running(HepService& svc, TcpListenOptions o, const char* host = "127.0.0.1") {
-    ListenSpec spec;
-    spec.host = host;
-    spec.port = 0;
-    listener = std::make_unique<HepTcpListener>(spec, o, &svc.receiver(), nullptr);
-    ok = listener->Open().ok();
-    if (!ok) return;
-    for (int i = 0; i < listener->Workers(); ++i)
-      threads.emplace_back([this, i] { listener->Serve(i, stop); });
-  }
-  ~Running() {
-    stop = true;
-    listener->Shutdown();
-    for (auto& t : threads) t.join();
-  }
-  uint16_t port() const { return listener->local().port; }
-  std::unique_ptr<HepTcpListener> listener;
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> threads;
-  bool ok = false;
-};
+using Running = testing::RunningListener;
 
 template <class F>
 bool WaitFor(F f, int ms = 3000) {

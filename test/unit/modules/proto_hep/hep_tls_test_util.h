@@ -31,6 +31,7 @@
 #include "modules/proto_hep/hep_service.h"
 #include "modules/proto_hep/hep_tcp_listener.h"
 #include "modules/proto_hep/hep_tls.h"
+#include "test/unit/modules/proto_hep/hep_listener_test_util.h"
 #include "test/unit/modules/proto_hep/hep_test_util.h"
 
 namespace sipcapd::hep::tlstest {
@@ -269,30 +270,8 @@ inline TlsParams ServerParams(bool verify_client) {
   return p;
 }
 
-// A hep_tcp (tls == false) or hep_tls listener on an OS-chosen port, served
-// by its worker threads until destruction.
-struct Running {
-  Running(HepService& svc, TcpListenOptions o, const char* host = "127.0.0.1", uint16_t p = 0) {
-    ListenSpec spec;
-    spec.host = host;
-    spec.port = p;
-    listener = std::make_unique<HepTcpListener>(spec, o, &svc.receiver(), nullptr);
-    ok = listener->Open().ok();
-    if (!ok) return;
-    for (int i = 0; i < listener->Workers(); ++i)
-      threads.emplace_back([this, i] { listener->Serve(i, stop); });
-  }
-  ~Running() {
-    stop = true;
-    listener->Shutdown();
-    for (auto& t : threads) t.join();
-  }
-  uint16_t port() const { return listener->local().port; }
-  std::unique_ptr<HepTcpListener> listener;
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> threads;
-  bool ok = false;
-};
+// A hep_tcp (tls == false) or hep_tls listener on loopback.
+using Running = testing::RunningListener;
 
 inline TcpListenOptions TlsOptions(bool verify_client) {
   TcpListenOptions o;
