@@ -94,7 +94,7 @@ std::shared_ptr<Transaction> TmCore::Create(MsgContext& ctx, const std::string& 
   t->self = t;
   // Locked before it is visible: a copy of the request handled at the same
   // time by another worker finds it and waits for it to be set up.
-  std::lock_guard<std::recursive_mutex> tl(t->mu);
+  TransLock tl(*this, *t);
   {
     std::lock_guard<std::mutex> l(mu_);
     auto [it, inserted] = by_key_.try_emplace(key, t);
@@ -118,7 +118,7 @@ std::shared_ptr<Transaction> TmCore::Create(MsgContext& ctx, const std::string& 
 }
 
 int TmCore::Absorb(Transaction& t) {
-  std::lock_guard<std::recursive_mutex> tl(t.mu);
+  TransLock tl(*this, t);
   stats_.absorbed.Inc();
   if (!t.uas_reply.empty() && t.req)
     core_->Send(t.req->rcv.proto, t.uas_dst, t.uas_reply, t.req->rcv.listener);
@@ -137,7 +137,7 @@ void TmCore::Delete(const std::shared_ptr<Transaction>& t) {
 }
 
 int TmCore::AddBranch(Transaction& t, MsgContext& ctx, const proxy::Destination* dest) {
-  std::lock_guard<std::recursive_mutex> tl(t.mu);
+  TransLock tl(*this, t);
   if (!t.routes.on_branch.empty()) {
     std::string name = t.routes.on_branch;
     uint32_t saved = ctx.route_type;
@@ -225,7 +225,7 @@ int TmCore::Relay(MsgContext& ctx, const proxy::Destination* dest) {
   auto t = Find(*key);
   if (method == "ACK") {
     if (t) {
-      std::lock_guard<std::recursive_mutex> tl(t->mu);
+      TransLock tl(*this, *t);
       if (t->uas_code >= 300) {  // hop-by-hop ACK of our negative reply: absorbed
         t->uas_next_retr = 0;
         t->uas_deadline = 0;
@@ -250,7 +250,7 @@ int TmCore::Relay(MsgContext& ctx, const proxy::Destination* dest) {
   bool existed = false;
   t = Create(ctx, *key, &existed);
   if (existed) return Absorb(*t);  // a copy created it a moment ago
-  std::lock_guard<std::recursive_mutex> tl(t->mu);
+  TransLock tl(*this, *t);
   if (IsInvite(*t)) LocalReply(*t, 100, "Trying");
   int rc = AddBranch(*t, ctx, dest);
   // No branch went out: the script may still t_reply(); the transaction is
@@ -268,7 +268,7 @@ int TmCore::CancelRequest(MsgContext& ctx) {
     Status st = proxy::Forward(*core_, ctx, nullptr);
     return st.ok() ? 1 : -1;
   }
-  std::lock_guard<std::recursive_mutex> tl(inv->mu);
+  TransLock tl(*this, *inv);
   TmCbParams p;
   p.type = kTmcbRequestIn;
   p.msg = ctx.buf;
@@ -338,15 +338,51 @@ void TmCore::SendLocalRequest(Transaction& t, const Branch& b, const std::string
   Fire(t, p);
 }
 
+int64_t NextDeadline(const Transaction& t) {
+  if (t.deleted) return 0;
+  int64_t next = 0;
+  auto take = [&next](int64_t d) {
+    if (d && (!next || d < next)) next = d;
+  };
+  for (const Branch& b : t.branches) {
+    take(b.cancel_next_retr);
+    if (b.final) continue;
+    take(b.next_retr);
+    take(b.fr_deadline);
+  }
+  take(t.uas_next_retr);
+  take(t.uas_deadline);
+  take(t.delete_at);
+  return next;
+}
+
+void TmCore::Rearm(Transaction& t) {
+  int64_t due = NextDeadline(t);
+  std::lock_guard<std::mutex> l(timer_mu_);
+  if (due == t.armed_at) return;
+  if (t.armed_at) timers_.erase(TimerEntry{t.armed_at, t.id, &t});
+  if (due) timers_.insert(TimerEntry{due, t.id, &t});
+  t.armed_at = due;
+}
+
+size_t TmCore::Armed() {
+  std::lock_guard<std::mutex> l(timer_mu_);
+  return timers_.size();
+}
+
 void TmCore::Tick(int64_t now) {
   std::vector<std::shared_ptr<Transaction>> all;
   {
-    std::lock_guard<std::mutex> l(mu_);
-    all.reserve(by_id_.size());
-    for (auto& [id, t] : by_id_) all.push_back(t);
+    std::lock_guard<std::mutex> l(timer_mu_);
+    while (!timers_.empty() && timers_.begin()->due <= now) {
+      Transaction* t = timers_.begin()->t;
+      t->armed_at = 0;
+      timers_.erase(timers_.begin());
+      if (auto sp = t->self.lock()) all.push_back(std::move(sp));
+    }
   }
   for (auto& t : all) {
-    std::lock_guard<std::recursive_mutex> tl(t->mu);
+    TransLock tl(*this, *t);
     if (t->deleted) continue;
     bool timed_out = false;
     for (size_t i = 0; i < t->branches.size(); ++i) {
@@ -417,7 +453,7 @@ int TmCore::Reply(MsgContext& ctx, int code, std::string_view reason) {
     e = FindExt(ctx);
   }
   auto t = e->t;
-  std::lock_guard<std::recursive_mutex> tl(t->mu);
+  TransLock tl(*this, *t);
   if (t->uas_code >= 200) return -1;
   LocalReply(*t, code, reason);
   return 1;
@@ -455,7 +491,7 @@ void TmCore::SetRoute(MsgContext& ctx, RouteKind k, std::string name) {
   };
   set(e.routes);
   if (e.t) {
-    std::lock_guard<std::recursive_mutex> tl(e.t->mu);
+    TransLock tl(*this, *e.t);
     set(e.t->routes);
   }
 }
@@ -465,7 +501,7 @@ bool TmCore::RegisterCallback(MsgContext& ctx, uint32_t mask, TmCallback cb) {
   if (!m || !m->is_request() || m->method() == "ACK") return false;
   TmExt& e = Ext(ctx);
   if (e.t) {
-    std::lock_guard<std::recursive_mutex> tl(e.t->mu);
+    TransLock tl(*this, *e.t);
     e.t->cbs.emplace_back(mask, std::move(cb));
   } else {
     e.pending.emplace_back(mask, std::move(cb));

@@ -73,7 +73,7 @@ bool TmCore::HandleDownstream(MsgContext& rc) {
     if (it != by_id_.end()) t = it->second;
   }
   if (!t) return false;  // a late reply (e.g. a 2xx retransmission): stateless
-  std::lock_guard<std::recursive_mutex> tl(t->mu);
+  TransLock tl(*this, *t);
   if (t->deleted || ref->index >= t->branches.size()) return false;
   const sip::CSeqBody* cseq = msg->CSeq();
   if (sip::CallId(*msg) != sip::CallId(*t->branches[ref->index].msg)) return false;

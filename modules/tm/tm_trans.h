@@ -54,6 +54,32 @@ struct Transaction {
   int64_t uas_next_retr = 0, uas_deadline = 0;  // timers G / H
   int64_t delete_at = 0;
   bool canceled = false, deleted = false, in_failure = false;
+  // The deadline this transaction is filed under in TmCore's timer set (0:
+  // not filed). Guarded by TmCore::timer_mu_, not by `mu`.
+  int64_t armed_at = 0;
+};
+
+// The earliest pending timer of t (retransmissions, B/F, G/H, deletion),
+// 0 when none or when t is deleted. Caller holds t.mu.
+int64_t NextDeadline(const Transaction& t);
+
+// Holds a transaction's lock; on release files the transaction in the tm
+// timer set under its (possibly changed) earliest deadline. Every change of
+// a timer field happens under one of these, so the timer thread only visits
+// transactions with a timer due instead of scanning the table.
+class TransLock {
+ public:
+  TransLock(TmCore& core, Transaction& t) : core_(core), t_(t) { t_.mu.lock(); }
+  ~TransLock() {
+    core_.Rearm(t_);
+    t_.mu.unlock();
+  }
+  TransLock(const TransLock&) = delete;
+  TransLock& operator=(const TransLock&) = delete;
+
+ private:
+  TmCore& core_;
+  Transaction& t_;
 };
 
 // tm's per-message extension: the transaction of a request context, or the

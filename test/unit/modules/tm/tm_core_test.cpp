@@ -328,5 +328,49 @@ TEST_F(TmCoreTest, NoListenerForTheDestinationFails) {
   EXPECT_EQ(tm->Size(), 0u);
 }
 
+// The timer set: every live transaction is filed once under its earliest
+// deadline; a tick before any deadline touches nothing, a tick past them
+// all deletes every transaction and leaves the set empty.
+TEST_F(TmCoreTest, TimerSetFilesEachTransactionOnceUnderItsEarliestDeadline) {
+  constexpr int kCalls = 50;
+  int64_t start = NowMs();
+  std::vector<std::string> branches;
+  for (int i = 0; i < kCalls; ++i) {
+    std::string inv = kInvite;
+    inv.replace(inv.find("Call-ID: c1"), 11, "Call-ID: c" + std::to_string(100 + i));
+    inv.replace(inv.find("branch=z9hG4bKabc"), 17, "branch=z9hG4bKa" + std::to_string(100 + i));
+    MsgContext ctx = Request(inv.c_str(), a);
+    ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
+    branches.push_back(a.sent.back().data);
+  }
+  EXPECT_EQ(tm->Size(), size_t{kCalls});
+  EXPECT_EQ(tm->Armed(), size_t{kCalls});  // timer A of each branch
+  tm->Tick(start - 1);                     // nothing due yet
+  EXPECT_EQ(a.Count("INVITE "), size_t{kCalls});
+  // Half get their 200 (kept wt_timer = 5 s), half only ring (timer C, 120 s).
+  for (int i = 0; i < kCalls; ++i)
+    ASSERT_EQ(Downstream(ReplyTo(branches[i], i % 2 ? 180 : 200, i % 2 ? "Ringing" : "OK"), a),
+              proxy::ProcessResult::kReplyTaken);
+  EXPECT_EQ(tm->Armed(), size_t{kCalls});
+  tm->Tick(NowMs() + 1000);  // past timer A: nobody retransmits (all answered)
+  EXPECT_EQ(a.Count("INVITE "), size_t{kCalls});
+  EXPECT_EQ(tm->Size(), size_t{kCalls});
+  tm->Tick(NowMs() + 6000);  // past wt_timer: the answered half is gone
+  EXPECT_EQ(tm->Size(), size_t{kCalls / 2});
+  EXPECT_EQ(tm->Armed(), size_t{kCalls / 2});
+  tm->Tick(NowMs() + 121000);  // past timer C: 408 upstream, CANCEL down
+  EXPECT_EQ(a.Count("CANCEL "), size_t{kCalls / 2});
+  for (int i = 0; i < kCalls; ++i) {  // the ringing ones, and only those, got a 408
+    std::string cid = "Call-ID: c" + std::to_string(100 + i) + "\r\n";
+    bool got = false;
+    for (const auto& o : a.sent)
+      got = got || (o.data.rfind("SIP/2.0 408", 0) == 0 && o.data.find(cid) != std::string::npos);
+    EXPECT_EQ(got, i % 2 == 1) << cid;
+  }
+  tm->Tick(NowMs() + 300000);  // timer H of the 408s, then deletion
+  EXPECT_EQ(tm->Size(), 0u);
+  EXPECT_EQ(tm->Armed(), 0u);
+}
+
 }  // namespace
 }  // namespace sipcapd::tm
