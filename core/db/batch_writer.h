@@ -138,7 +138,10 @@ class BatchWriter {
   bool ReplayOne(Connection* conn);
   std::string CreateLikeFor(const std::string& table, int64_t time_us) const;
   const std::vector<std::string>& ColumnsFor(int spec) const { return specs_[spec]->spec.columns; }
-  void DoneBatch(size_t rows, size_t bytes);
+  // Accounts a batch as done; `retire` (if any) is handed to the spill
+  // thread to be freed off the writer's path.
+  void DoneBatch(size_t rows, size_t bytes, std::unique_ptr<Batch> retire = nullptr);
+  void FreeRetired();
 
   Driver* driver_;
   Url url_;
@@ -158,6 +161,8 @@ class BatchWriter {
   std::mutex replay_mu_;                                   // one replayer at a time (ordering)
   std::map<std::string, std::unique_ptr<Batch>> pending_;  // key: table
   std::deque<std::unique_ptr<Batch>> ready_;
+  std::vector<std::unique_ptr<Batch>> retired_;  // stored; freed by the spill thread
+  size_t retired_bytes_ = 0;
   size_t queued_bytes_ = 0;
   size_t queued_rows_ = 0;
   int in_flight_ = 0;

@@ -90,5 +90,9 @@ struct Row {
 
 // "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC (fraction only when non-zero).
 std::string FormatDateTimeUtc(int64_t epoch_us);
+// Same into `out` (at least kDateTimeBufSize bytes, NUL-terminated) without
+// allocating; returns the length.
+inline constexpr size_t kDateTimeBufSize = 48;
+size_t FormatDateTimeUtc(int64_t epoch_us, char* out);
 
 }  // namespace sipcapd::db

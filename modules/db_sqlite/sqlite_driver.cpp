@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+#include "modules/db_sqlite/sqlite_checkpointer.h"
+
 namespace sipcapd::db_sqlite {
 namespace {
 
@@ -55,6 +57,10 @@ class SqliteConnection : public db::Connection {
  public:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
   ~SqliteConnection() override {
+    if (checkpointer_) {
+      sqlite3_wal_hook(db_, nullptr, nullptr);
+      checkpointer_.reset();
+    }
     cache_.clear();
     for (auto& c : control_) c.reset();
     sqlite3_close_v2(db_);
@@ -117,8 +123,9 @@ class SqliteConnection : public db::Connection {
             rc = sqlite3_bind_blob64(s, idx, v.s.data(), v.s.size(), SQLITE_STATIC);
             break;
           case db::Type::kDateTime: {
-            std::string t = db::FormatDateTimeUtc(v.i);
-            rc = sqlite3_bind_text(s, idx, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
+            char t[db::kDateTimeBufSize];
+            size_t n = db::FormatDateTimeUtc(v.i, t);
+            rc = sqlite3_bind_text(s, idx, t, static_cast<int>(n), SQLITE_TRANSIENT);
             break;
           }
         }
@@ -248,6 +255,22 @@ class SqliteConnection : public db::Connection {
 
   Status Ping() override { return Exec("SELECT 1"); }
 
+  // Moves WAL checkpoints to a background thread (sqlite_checkpointer.h):
+  // replaces the automatic checkpoint of this connection.
+  Status StartCheckpointer(const std::string& path, int frames, const std::string& sync) {
+    auto c = Checkpointer::Start(path, frames, sync);
+    if (!c.ok()) return c.status();
+    checkpointer_ = std::move(c.value());
+    sqlite3_wal_hook(
+        db_,
+        [](void* arg, sqlite3* db, const char*, int frames) {
+          static_cast<Checkpointer*>(arg)->OnCommit(db, frames);
+          return SQLITE_OK;
+        },
+        checkpointer_.get());
+    return Status::Ok();
+  }
+
  private:
   enum { kBegin = 0, kCommit = 1, kRollback = 2 };
   static constexpr size_t kRowsPerStmt = 32;
@@ -259,6 +282,7 @@ class SqliteConnection : public db::Connection {
   sqlite3* db_;
   std::map<std::string, std::unique_ptr<Stmt>> cache_;
   std::unique_ptr<Stmt> control_[3];
+  std::unique_ptr<Checkpointer> checkpointer_;
 };
 
 }  // namespace
@@ -297,6 +321,16 @@ Result<std::unique_ptr<db::Connection>> SqliteDriver::Connect(const db::Url& url
   conn->rows_per_stmt_ = static_cast<size_t>(std::max(1LL, num("rows_per_statement", 32)));
   Status st = conn->Exec(pragmas);
   if (!st.ok()) return Status::Unavailable(st.message());
+  // Checkpoints in a background thread unless disabled (?checkpoint_thread=0)
+  // or there is nothing to checkpoint (wal_autocheckpoint=0, no WAL: an
+  // in-memory database).
+  long long frames = num("wal_autocheckpoint", kDefaultWalAutocheckpoint);
+  auto mode = conn->Query("PRAGMA journal_mode");
+  bool wal = mode.ok() && !mode->rows.empty() && mode->rows[0][0] == std::string("wal");
+  if (wal && frames > 0 && url.Option("checkpoint_thread", "1") != "0") {
+    st = conn->StartCheckpointer(url.database, static_cast<int>(frames), sync);
+    if (!st.ok()) return st;
+  }
   return std::unique_ptr<db::Connection>(std::move(conn));
 }
 
