@@ -45,6 +45,7 @@ Result<int> BatchWriter::AddTable(const TableSpec& spec) {
 Status BatchWriter::Start() {
   if (started_) return Status::Ok();
   if (!driver_) return Status::Invalid("BatchWriter: no driver for " + url_.scheme);
+  SIPCAPD_RETURN_IF_ERROR(driver_->ValidateUrl(url_));
   if (!opts_.spool_dir.empty()) {
     SpoolOptions so;
     so.max_bytes = opts_.spool_max_bytes;

@@ -79,6 +79,10 @@ class Driver {
   virtual Capabilities capabilities() const = 0;
   virtual Result<std::unique_ptr<Connection>> Connect(const Url& url,
                                                       const ConnectOptions& opts) = 0;
+  // Checks the driver's own URL options without connecting (the BatchWriter
+  // calls it in Start(), so a bad option stops the node at startup instead
+  // of failing every connect attempt).
+  virtual Status ValidateUrl(const Url& /*url*/) const { return Status::Ok(); }
 };
 
 // True if `name` contains only [A-Za-z0-9_$] and is 1..64 characters long.

@@ -2,6 +2,8 @@
 // db::Driver as the service "db_driver:mysql" for BatchWriter users.
 // Param insert_mode = "bulk" (default: prepared statement with array
 // binding) | "multi_row" (escaped multi-row INSERTs); doc/modules/db_mysql.md.
+// Statistics bulk_inserts / multi_row_inserts count the Insert calls run in
+// each mode (what the connections really use, after any fallback).
 #include <memory>
 
 #include "core/module/module_api.h"
@@ -25,6 +27,8 @@ ModuleExports* Create() {
                          s->driver.set_insert_mode(m.value());
                          return Status::Ok();
                        }});
+  e->stats = {{"bulk_inserts", &s->driver.counters().bulk},
+              {"multi_row_inserts", &s->driver.counters().multi_row}};
   e->init = [s](Registrar& reg) -> Status {
     return reg.PublishService(db::DriverServiceName("mysql"), &s->driver);
   };

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "core/base/log.h"
 #include "modules/db_mysql/mysql_bulk.h"
 
 namespace sipcapd::db_mysql {
@@ -19,7 +20,7 @@ int OptSeconds(const db::Url& url, const char* key, int ms_default) {
 
 class MysqlConnection : public db::Connection {
  public:
-  explicit MysqlConnection(MYSQL* m) : m_(m) {}
+  MysqlConnection(MYSQL* m, InsertCounters* counters) : m_(m), counters_(counters) {}
   ~MysqlConnection() override {
     bulk_.reset();  // statements close before their connection
     mysql_close(m_);
@@ -96,7 +97,11 @@ class MysqlConnection : public db::Connection {
   Status Insert(const std::string& table, const std::vector<std::string>& columns,
                 std::span<const db::Row> rows) override {
     if (rows.empty()) return Status::Ok();
-    if (bulk_) return bulk_->Insert(table, columns, rows, max_packet_);
+    if (bulk_) {
+      counters_->bulk.Inc();
+      return bulk_->Insert(table, columns, rows, max_packet_);
+    }
+    counters_->multi_row.Inc();
     if (!db::IsSafeIdentifier(table)) return Status::Invalid("bad table name '" + table + "'");
     std::string& q = buf_;
     q.clear();
@@ -170,6 +175,8 @@ class MysqlConnection : public db::Connection {
     return Status::Ok();
   }
 
+  bool bulk() const { return bulk_ != nullptr; }
+
   Status Setup(InsertMode mode) {
     SIPCAPD_RETURN_IF_ERROR(Exec("SET time_zone='+00:00'"));
     if (mode == InsertMode::kBulk && BulkSupported(m_)) bulk_ = std::make_unique<BulkInserter>(m_);
@@ -182,6 +189,7 @@ class MysqlConnection : public db::Connection {
 
  private:
   MYSQL* m_;
+  InsertCounters* counters_;
   std::unique_ptr<BulkInserter> bulk_;  // set: bulk mode
   std::string buf_;
   size_t max_packet_ = 0;
@@ -217,16 +225,27 @@ Result<std::unique_ptr<db::Connection>> MysqlDriver::Connect(const db::Url& url,
     mysql_close(m);
     return st;
   }
-  auto conn = std::make_unique<MysqlConnection>(m);
-  InsertMode mode = mode_;
-  if (std::string o = url.Option("insert_mode"); !o.empty()) {
-    auto m = ParseInsertMode(o);
-    if (!m.ok()) return m.status();
-    mode = m.value();
-  }
-  Status st = conn->Setup(mode);
+  auto conn = std::make_unique<MysqlConnection>(m, &counters_);
+  auto mode = ModeFor(url);
+  if (!mode.ok()) return mode.status();
+  Status st = conn->Setup(mode.value());
   if (!st.ok()) return Status::Unavailable(st.message());
+  LOG_INFO("db_mysql", "connected to %s, insert_mode=%s%s", url.Redacted().c_str(),
+           InsertModeName(conn->bulk() ? InsertMode::kBulk : InsertMode::kMultiRow),
+           mode.value() == InsertMode::kBulk && !conn->bulk()
+               ? " (bulk not supported by the server)"
+               : "");
   return std::unique_ptr<db::Connection>(std::move(conn));
 }
+
+Result<InsertMode> MysqlDriver::ModeFor(const db::Url& url) const {
+  std::string o = url.Option("insert_mode");
+  if (o.empty()) return mode_;
+  auto m = ParseInsertMode(o);
+  if (!m.ok()) return Status::Invalid(url.Redacted() + ": " + m.status().message());
+  return m.value();
+}
+
+Status MysqlDriver::ValidateUrl(const db::Url& url) const { return ModeFor(url).status(); }
 
 }  // namespace sipcapd::db_mysql

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/base/stats.h"
 #include "core/db/driver.h"
 
 namespace sipcapd::db_mysql {
@@ -30,6 +31,12 @@ enum class InsertMode { kMultiRow, kBulk };
 inline constexpr InsertMode kDefaultInsertMode = InsertMode::kBulk;
 Result<InsertMode> ParseInsertMode(std::string_view s);
 const char* InsertModeName(InsertMode m);
+
+// Insert calls executed per mode, over all connections of a driver
+// (module statistics db_mysql:bulk_inserts / db_mysql:multi_row_inserts).
+struct InsertCounters {
+  Stat bulk, multi_row;
+};
 
 class MysqlDriver : public db::Driver {
  public:
@@ -41,9 +48,18 @@ class MysqlDriver : public db::Driver {
   db::Capabilities capabilities() const override { return {}; }
   Result<std::unique_ptr<db::Connection>> Connect(const db::Url& url,
                                                   const db::ConnectOptions& opts) override;
+  // A bad insert_mode URL option is an error here (BatchWriter::Start), not
+  // only at every connect.
+  Status ValidateUrl(const db::Url& url) const override;
+  // The mode connections to `url` ask for: its insert_mode option, else the
+  // driver's (module param) mode. A connection to a server without bulk
+  // support falls back to kMultiRow (logged at connect).
+  Result<InsertMode> ModeFor(const db::Url& url) const;
+  InsertCounters& counters() { return counters_; }
 
  private:
   InsertMode mode_ = kDefaultInsertMode;
+  InsertCounters counters_;
 };
 
 // Maps a MySQL/MariaDB error number to a StatusCode of the driver contract.

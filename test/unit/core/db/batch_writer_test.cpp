@@ -86,6 +86,35 @@ TEST(BatchWriter, QuietNodeFlushesByTimer) {
   EXPECT_EQ(e[0].Value(), 5);
 }
 
+// Start() asks the driver to check its URL options: a bad one is a startup
+// error, not a connect failure retried for ever.
+TEST(BatchWriter, StartFailsOnDriverUrlError) {
+  struct PickyDriver : FakeDriver {
+    Status ValidateUrl(const Url& url) const override {
+      return url.Option("mode") == "bad" ? Status::Invalid("mode must not be bad") : Status::Ok();
+    }
+  };
+  for (const char* mode : {"good", "bad"}) {
+    PickyDriver drv;
+    StatsRegistry stats;
+    BatchWriterOptions o;
+    o.stats_group = std::string("picky_") + mode;
+    Url url;
+    url.scheme = "fake";
+    url.options["mode"] = mode;
+    BatchWriter w(&drv, url, o, &stats);
+    ASSERT_TRUE(w.AddTable({"t", {"id", "pad"}, false, ""}).ok());
+    Status st = w.Start();
+    if (std::string(mode) == "good") {
+      EXPECT_TRUE(st.ok()) << st.message();
+    } else {
+      EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+      EXPECT_EQ(st.message(), "mode must not be bad");
+      EXPECT_EQ(drv.connects.load(), 0);
+    }
+  }
+}
+
 TEST(BatchWriter, RejectsWrongColumnCount) {
   Fixture f;
   int t;

@@ -151,6 +151,10 @@ TEST_P(MysqlDriverTest, ModeInUseAndStatementCache) {
     EXPECT_EQ(prep, 0);
     EXPECT_EQ(ins, 3);
   }
+  // The module statistics count what the server saw.
+  bool bulk = GetParam() == InsertMode::kBulk;
+  EXPECT_EQ(drv_.counters().bulk.Get(), bulk ? 3 : 0);
+  EXPECT_EQ(drv_.counters().multi_row.Get(), bulk ? 0 : 3);
   auto q = conn_->Query(
       "SELECT COUNT(*), SUM(n IS NULL), SUM(d), MIN(t), MAX(s) FROM mc WHERE id < 100");
   ASSERT_TRUE(q.ok());
@@ -220,6 +224,43 @@ INSTANTIATE_TEST_SUITE_P(Modes, MysqlDriverTest,
                          [](const ::testing::TestParamInfo<InsertMode>& i) {
                            return std::string(InsertModeName(i.param));
                          });
+
+// The URL option insert_mode overrides the driver's (module param) mode,
+// per connection; a bad value fails ValidateUrl (BatchWriter::Start).
+TEST(MysqlInsertMode, UrlOptionOverridesDriverMode) {
+  std::string u = db::testing::MysqlTestUrl();
+  ASSERT_FALSE(u.empty()) << "could not start the test MariaDB (scripts/test-mariadb.sh)";
+  const char* sep = u.find('?') == std::string::npos ? "?" : "&";
+  for (InsertMode driver_mode : {InsertMode::kBulk, InsertMode::kMultiRow}) {
+    InsertMode other = driver_mode == InsertMode::kBulk ? InsertMode::kMultiRow : InsertMode::kBulk;
+    SCOPED_TRACE(InsertModeName(driver_mode));
+    MysqlDriver drv;
+    drv.set_insert_mode(driver_mode);
+    auto url = db::ParseUrl(u + sep + "insert_mode=" + InsertModeName(other));
+    ASSERT_TRUE(url.ok());
+    EXPECT_TRUE(drv.ValidateUrl(url.value()).ok());
+    EXPECT_EQ(drv.ModeFor(url.value()).value(), other);
+    EXPECT_EQ(drv.ModeFor(db::ParseUrl(u).value()).value(), driver_mode);
+    auto c = drv.Connect(url.value(), {});
+    ASSERT_TRUE(c.ok()) << c.status().message();
+    ASSERT_TRUE(c.value()->Query("CREATE TABLE IF NOT EXISTS um (id INT)").ok());
+    Row r;
+    r.values = {Value::Int(1)};
+    ASSERT_TRUE(c.value()->Insert("um", {"id"}, std::vector<Row>{r}).ok());
+    EXPECT_EQ(drv.counters().bulk.Get(), other == InsertMode::kBulk ? 1 : 0);
+    EXPECT_EQ(drv.counters().multi_row.Get(), other == InsertMode::kMultiRow ? 1 : 0);
+  }
+  MysqlDriver drv;
+  auto bad = db::ParseUrl(u + sep + "insert_mode=fast");
+  ASSERT_TRUE(bad.ok());
+  Status st = drv.ValidateUrl(bad.value());
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("insert_mode must be bulk or multi_row, not 'fast'"),
+            std::string::npos)
+      << st.message();
+  EXPECT_EQ(st.message().find(":" + bad->password + "@"), std::string::npos)
+      << "password must be redacted: " << st.message();
+}
 
 TEST(MysqlInsertMode, Parse) {
   EXPECT_EQ(ParseInsertMode("bulk").value(), InsertMode::kBulk);
