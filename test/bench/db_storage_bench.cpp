@@ -9,9 +9,10 @@
 //     BatchWriter rows/s into SQLite, then the driver alone (1000-row
 //     Insert calls from pre-built rows, no BatchWriter) into a copy of the
 //     table, to separate BatchWriter overhead from SQLite time.
-// Prints "name rows seconds rows_per_s cpu_seconds rows_per_cpu_s sys_s X" lines
-// (CPU = user+sys of the whole process over the timed part: on a shared,
-// loaded machine it shows the cost independent of waiting for a core).
+// Prints "name rows seconds rows_per_s cpu_seconds rows_per_cpu_s sys_s X
+// load X" lines (CPU = user+sys of the whole process over the timed part: on
+// a shared, loaded machine it shows the cost independent of waiting for a
+// core; load = the 1-minute load average when the timed part started).
 #include <sys/resource.h>
 
 #include <chrono>
@@ -72,10 +73,20 @@ double CpuSeconds() {
   return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + SysSeconds();
 }
 
+double LoadAverage() {
+  double l = -1;
+  if (FILE* f = fopen("/proc/loadavg", "r")) {
+    if (fscanf(f, "%lf", &l) != 1) l = -1;
+    fclose(f);
+  }
+  return l;
+}
+
 // The trailing "sys_s X" is the kernel part of cpu_seconds (pwrite of WAL
 // frames and checkpoints, page faults of fresh memory).
-void Report(const char* name, int rows, double s, double cpu, double sys) {
-  printf("%s %d %.3f %.0f %.3f %.0f sys_s %.3f\n", name, rows, s, rows / s, cpu, rows / cpu, sys);
+void Report(const char* name, int rows, double s, double cpu, double sys, double load) {
+  printf("%s %d %.3f %.0f %.3f %.0f sys_s %.3f load %.2f\n", name, rows, s, rows / s, cpu,
+         rows / cpu, sys, load);
   fflush(stdout);
 }
 
@@ -159,12 +170,16 @@ double RunWriter(Driver* drv, const Url& url, int rows, const char* name) {
   std::vector<Row> pre;
   pre.reserve(rows);
   for (int i = 0; i < rows; ++i) pre.push_back(HomerRow(i));
-  double c0 = CpuSeconds(), k0 = SysSeconds();
+  double c0 = CpuSeconds(), k0 = SysSeconds(), load = LoadAverage();
   auto t0 = std::chrono::steady_clock::now();
+  // Back-pressure like a real producer would need: never more than half the
+  // queue bound queued (the writer has ~40k rows = ~0.4 s of work queued
+  // then; measured: it never waited for a batch between the first and the
+  // last stored row).
   const auto limit = static_cast<int64_t>(o.max_queue_bytes / 2);
   for (auto& r : pre) {
     // Back off while the queue is half full (a long run would hit the
-    // memory bound): bounded to 10 s per row.
+    // memory bound and spool): bounded to 10 s per row.
     for (int k = 0; k < 50000 && w.counters().queued_bytes.Get() > limit; ++k) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
@@ -181,7 +196,7 @@ double RunWriter(Driver* drv, const Url& url, int rows, const char* name) {
             static_cast<long long>(w.counters().stored.Get()), rows);
     return -1;
   }
-  Report(name, rows, s, CpuSeconds() - c0, SysSeconds() - k0);
+  Report(name, rows, s, CpuSeconds() - c0, SysSeconds() - k0, load);
   return rows / s;
 }
 
@@ -196,7 +211,7 @@ double RunDriverOnly(Driver* drv, const Url& url, int rows, const char* name) {
   std::vector<Row> pre;
   pre.reserve(rows);
   for (int i = 0; i < rows; ++i) pre.push_back(HomerRow(i));
-  double c0 = CpuSeconds(), k0 = SysSeconds();
+  double c0 = CpuSeconds(), k0 = SysSeconds(), load = LoadAverage();
   auto t0 = std::chrono::steady_clock::now();
   const int batch = static_cast<int>(BatchRows());
   for (int i = 0; i < rows; i += batch) {
@@ -208,7 +223,7 @@ double RunDriverOnly(Driver* drv, const Url& url, int rows, const char* name) {
     }
   }
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  Report(name, rows, s, CpuSeconds() - c0, SysSeconds() - k0);
+  Report(name, rows, s, CpuSeconds() - c0, SysSeconds() - k0, load);
   return rows / s;
 }
 
