@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "core/base/log.h"
 #include "modules/db_sqlite/sqlite_checkpointer.h"
 
 namespace sipcapd::db_sqlite {
@@ -329,7 +330,9 @@ Result<std::unique_ptr<db::Connection>> SqliteDriver::Connect(const db::Url& url
   bool wal = mode.ok() && !mode->rows.empty() && mode->rows[0][0] == std::string("wal");
   if (wal && frames > 0 && url.Option("checkpoint_thread", "1") != "0") {
     st = conn->StartCheckpointer(url.database, static_cast<int>(frames), sync);
-    if (!st.ok()) return st;
+    if (!st.ok()) {  // SQLite's inline autocheckpoint stays in place
+      LOG_WARN("db_sqlite", "no background checkpoints: %s", st.message().c_str());
+    }
   }
   return std::unique_ptr<db::Connection>(std::move(conn));
 }
