@@ -68,8 +68,12 @@ void DialogCore::OnReply(uint64_t id, const tm::TmCbParams& p) {
       if (d->state < kConfirmed) {
         d->state = kConfirmed;
         d->expires_ms = DlgNowMs() + int64_t{timeout_s_} * 1000;
-        auto msg = sip::Message::Parse(p.msg);
-        d->to_tag = std::string(sip::ToTag(*msg));
+        if (p.parsed) {
+          d->to_tag = std::string(sip::ToTag(*p.parsed));
+        } else {
+          auto msg = sip::Message::Parse(p.msg);
+          d->to_tag = std::string(sip::ToTag(*msg));
+        }
       }
     } else if (p.code > 100 && d->state == kUnconfirmed) {
       d->state = kEarly;

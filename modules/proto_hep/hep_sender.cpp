@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -18,8 +19,9 @@ namespace {
 // How long a new TLS 1.3 session with a client certificate waits for the
 // collector's verdict on that certificate (it arrives within one RTT).
 constexpr int kTls13VerdictMs = 500;
-// UDP without spool: datagrams per sendmmsg, and how long the thread waits
-// for a batch to fill (the added latency of a lone packet).
+// UDP or plain TCP without spool: packets per sendmmsg / sendmsg, and how
+// long the thread waits for a batch to fill (the added latency of a lone
+// packet).
 constexpr size_t kUdpBatch = 64;
 constexpr std::chrono::microseconds kUdpLinger{500};
 
@@ -289,6 +291,59 @@ void HepSender::SendUdpBatch(std::unique_lock<std::mutex>* l) {
   l->lock();
 }
 
+void HepSender::SendStreamBatch(std::unique_lock<std::mutex>* l) {
+  // The first `count` strings stay where they are while unlocked: only this
+  // thread removes from q_, and Enqueue only appends (a deque keeps its
+  // elements in place on push_back).
+  size_t count = std::min(q_.size(), kUdpBatch);
+  iovec iov[kUdpBatch];
+  size_t total = 0;
+  for (size_t i = 0; i < count; ++i) {
+    iov[i] = {q_[i].data(), q_[i].size()};
+    total += q_[i].size();
+  }
+  l->unlock();
+  size_t done = 0, first = 0;  // bytes written; first iovec not fully written
+  bool failed = false;
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.send_timeout_ms);
+  while (done < total) {
+    msghdr mh{};
+    mh.msg_iov = iov + first;
+    mh.msg_iovlen = count - first;
+    ssize_t n = sendmsg(fd_, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+      for (size_t left = static_cast<size_t>(n); left > 0;) {  // advance past what went out
+        size_t take = std::min(left, iov[first].iov_len);
+        iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + take;
+        iov[first].iov_len -= take;
+        left -= take;
+        if (iov[first].iov_len == 0) ++first;
+      }
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && WaitWritable(fd_, deadline)) continue;
+    failed = true;
+    break;
+  }
+  // Packets fully written leave the queue; a partly written or unwritten
+  // one stays at the front and goes out again on a new connection (the
+  // single-packet path: reconnect, retry once).
+  size_t full = 0;
+  while (full < count && iov[full].iov_len == 0) ++full;
+  if (failed) {
+    stats_->send_errors.Inc();
+    Disconnect();
+  } else {
+    backoff_ms_ = 0;
+  }
+  stats_->sent.Inc(static_cast<int64_t>(full));
+  l->lock();
+  for (size_t i = 0; i < full; ++i) q_.pop_front();
+}
+
 void HepSender::Run() {
   std::unique_lock<std::mutex> l(mu_);
   int attempts = 0;  // failed writes of the packet at the front
@@ -297,7 +352,8 @@ void HepSender::Run() {
     cv_.wait(l, [this] { return stop_ || !q_.empty() || (spool_ && !spool_->empty()); });
     waiting_ = false;
     if (stop_) break;
-    if (!spool_ && fd_ >= 0 && dest_.transport == Transport::kUdp) {
+    bool udp = dest_.transport == Transport::kUdp;
+    if (!spool_ && fd_ >= 0 && (udp || (dest_.transport == Transport::kTcp && !tls_))) {
       // Let a burst build up (at most kUdpLinger) and send it with one call.
       if (q_.size() < kUdpBatch) {
         lingering_ = true;
@@ -305,7 +361,10 @@ void HepSender::Run() {
         lingering_ = false;
         if (stop_) break;
       }
-      SendUdpBatch(&l);
+      if (udp)
+        SendUdpBatch(&l);
+      else
+        SendStreamBatch(&l);
       continue;
     }
     // The front packet stays queued until it is written or given up, so a

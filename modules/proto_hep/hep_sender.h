@@ -6,6 +6,9 @@
 // failure reconnects with exponential backoff (100 ms .. 30 s). A packet
 // stays at the head of the queue until written: a failed connect keeps it
 // for the reconnect; a failed TCP write reconnects and retries it once.
+// Without a spool, UDP and plain TCP packets go out in batches of up to 64
+// per system call (sendmmsg / one sendmsg), the thread waiting up to 500 us
+// for a batch to fill.
 // Drops are counted in send_dropped and by reason: send_dropped_full (the
 // new packet, queue full), send_dropped_write (UDP send error, or a TCP
 // write that failed twice), send_dropped_shutdown (queued at stop).
@@ -66,6 +69,11 @@ class HepSender {
   // sendmmsg, after waiting up to 500 us for them to accumulate (called and returns with mu_ held;
   // unlocked while sending).
   void SendUdpBatch(std::unique_lock<std::mutex>* l);
+  // Plain TCP without spool, connected: the same for up to 64 queued
+  // packets written with one sendmsg (partial writes continued); on a write
+  // error the fully written ones are consumed, the connection is closed and
+  // the rest stays queued for the reconnect.
+  void SendStreamBatch(std::unique_lock<std::mutex>* l);
   bool Connect();
   bool Write(const std::string& b);
   bool StartTls(int fd);  // handshake on a connected socket; sets tls_
@@ -80,7 +88,7 @@ class HepSender {
   std::deque<std::string> q_;
   bool stop_ = false;
   bool waiting_ = false;    // Run() sleeps on an empty queue (Enqueue notifies)
-  bool lingering_ = false;  // Run() waits up to 500 us for a UDP batch to fill
+  bool lingering_ = false;  // Run() waits up to 500 us for a batch to fill
   int fd_ = -1;
   std::unique_ptr<TlsSession> tls_;      // transport=tls, while connected
   std::unique_ptr<HepDestSpool> spool_;  // optional; guarded by mu_

@@ -71,6 +71,8 @@ bool TmCore::SendDown(const Branch& b, const std::string& data) {
 void TmCore::Fire(Transaction& t, TmCbParams& p) {
   p.trans_id = t.id;
   if (p.method.empty()) p.method = t.method;
+  p.callid = t.callid;
+  p.from_tag = t.from_tag;
   for (auto& [mask, cb] : t.cbs)
     if (mask & p.type) cb(p);
 }
@@ -90,7 +92,10 @@ std::shared_ptr<Transaction> TmCore::Create(MsgContext& ctx, const std::string& 
                                             bool* existed) {
   auto t = std::make_shared<Transaction>();
   t->key = key;
-  t->method = std::string(sip::Parsed(ctx)->method());
+  const sip::Message* m = sip::Parsed(ctx);
+  t->method = std::string(m->method());
+  t->callid = std::string(sip::CallId(*m));
+  t->from_tag = std::string(sip::FromTag(*m));
   t->self = t;
   // Locked before it is visible: a copy of the request handled at the same
   // time by another worker finds it and waits for it to be set up.
@@ -113,6 +118,7 @@ std::shared_ptr<Transaction> TmCore::Create(MsgContext& ctx, const std::string& 
   t->req = ctx.Clone();  // before e.t is set: no reference cycle
   e.t = t;
   stats_.transactions.Inc();
+  stats_.inuse_transactions.Inc();
   for (auto& h : hooks_) h(ctx, t->id);
   return t;
 }
@@ -131,6 +137,7 @@ void TmCore::Delete(const std::shared_ptr<Transaction>& t) {
   TmCbParams p;
   p.type = kTmcbTransEnd;
   Fire(*t, p);
+  stats_.inuse_transactions.Dec();
   std::lock_guard<std::mutex> l(mu_);
   by_key_.erase(t->key);
   by_id_.erase(t->id);
@@ -204,6 +211,7 @@ int TmCore::AddBranch(Transaction& t, MsgContext& ctx, const proxy::Destination*
   TmCbParams p;
   p.type = kTmcbRequestOut;
   p.msg = nb.buf;
+  p.parsed = nb.msg.get();
   p.proto = nb.proto;
   p.src = nb.local;
   p.dst = nb.dst;
@@ -233,6 +241,7 @@ int TmCore::Relay(MsgContext& ctx, const proxy::Destination* dest) {
         TmCbParams p;
         p.type = kTmcbRequestIn;
         p.msg = ctx.buf;
+        p.parsed = sip::Parsed(ctx);
         p.method = "ACK";
         p.proto = ctx.rcv.proto;
         p.src = ctx.rcv.src;
@@ -272,6 +281,7 @@ int TmCore::CancelRequest(MsgContext& ctx) {
   TmCbParams p;
   p.type = kTmcbRequestIn;
   p.msg = ctx.buf;
+  p.parsed = m;
   p.method = "CANCEL";
   p.proto = ctx.rcv.proto;
   p.src = ctx.rcv.src;

@@ -51,6 +51,7 @@ struct TmOptions {
 
 struct TmStats {
   Stat transactions, relayed_replies, local_replies, timeouts, retransmissions, absorbed;
+  Stat inuse_transactions;  // gauge: live transactions (OpenSIPS's name)
 };
 
 struct Transaction;

@@ -122,9 +122,13 @@ ModuleExports* Create() {
   e->procs.push_back({"tm", 1, [st](int, const std::atomic<bool>& stop) { st->core->Run(stop); }});
   e->init = [st](Registrar& reg) { return Init(st, reg); };
   TmStats& ts = st->stats;
-  e->stats = {{"transactions", &ts.transactions},       {"relayed_replies", &ts.relayed_replies},
-              {"local_replies", &ts.local_replies},     {"timeouts", &ts.timeouts},
-              {"retransmissions", &ts.retransmissions}, {"absorbed", &ts.absorbed}};
+  e->stats = {{"transactions", &ts.transactions},
+              {"relayed_replies", &ts.relayed_replies},
+              {"local_replies", &ts.local_replies},
+              {"timeouts", &ts.timeouts},
+              {"retransmissions", &ts.retransmissions},
+              {"absorbed", &ts.absorbed},
+              {"inuse_transactions", &ts.inuse_transactions, kStatNoReset}};
   return e;
 }
 

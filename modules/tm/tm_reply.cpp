@@ -95,6 +95,7 @@ void TmCore::ReplyOnBranch(Transaction& t, size_t idx, MsgContext& rc) {
   p.is_request = false;
   p.code = code;
   p.msg = buf;
+  p.parsed = msg;
   p.proto = rc.rcv.proto;
   p.src = rc.rcv.src;
   p.dst = rc.rcv.dst;

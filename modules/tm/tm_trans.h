@@ -42,6 +42,7 @@ struct Transaction {
   uint64_t id = 0;
   std::weak_ptr<Transaction> self;
   std::string key, method;
+  std::string callid, from_tag;  // of the request (TmCbParams::callid / from_tag)
   std::recursive_mutex mu;
   std::unique_ptr<MsgContext> req;  // upstream request as received
   std::vector<Branch> branches;

@@ -351,5 +351,42 @@ TEST(HepSender, ConnectFailureKeepsPacketsForTheReconnect) {
   EXPECT_EQ(svc.stats().send_dropped.Get(), 2);
 }
 
+// Plain TCP without spool: a burst goes out in batched writes (several
+// packets per sendmsg); every packet arrives, whole and in order.
+TEST(HepSender, TcpBurstArrivesCompleteAndInOrder) {
+  HepService svc;
+  svc.config().hep_send_queue_size = 5000;
+  ASSERT_TRUE(svc.Finalize().ok());
+  Got got;
+  Collect(svc, &got);
+  ListenSpec spec;
+  spec.host = "127.0.0.1";
+  spec.port = 0;
+  HepTcpListener l(spec, TcpListenOptions{}, &svc.receiver(), nullptr);
+  ASSERT_TRUE(l.Open().ok());
+  std::atomic<bool> stop{false};
+  std::thread t([&] { l.Serve(0, stop); });
+  ASSERT_TRUE(
+      svc.AddHepId("[t] 127.0.0.1:" + std::to_string(l.local().port) + "; transport=tcp").ok());
+  constexpr int kPackets = 3000;
+  for (int i = 0; i < kPackets; ++i) {
+    Packet p;
+    p.payload = "packet-" + std::to_string(i) + std::string(static_cast<size_t>(i % 700), 'x');
+    p.Mark(kChunkPayload);
+    ASSERT_TRUE(svc.Send("t", p).ok()) << i;
+  }
+  bool ok = WaitFor([&] { return got.size() == size_t{kPackets}; }, 10000);
+  stop = true;
+  t.join();
+  ASSERT_TRUE(ok) << got.size();
+  std::lock_guard<std::mutex> g(got.mu);
+  for (int i = 0; i < kPackets; ++i)
+    ASSERT_EQ(got.payloads[static_cast<size_t>(i)],
+              "packet-" + std::to_string(i) + std::string(static_cast<size_t>(i % 700), 'x'));
+  EXPECT_EQ(svc.stats().sent.Get(), kPackets);
+  EXPECT_EQ(svc.stats().send_dropped.Get(), 0);
+  EXPECT_EQ(svc.stats().send_errors.Get(), 0);
+}
+
 }  // namespace
 }  // namespace sipcapd::hep

@@ -13,6 +13,7 @@
 
 #include "core/proxy/forward.h"
 #include "core/sip/message.h"
+#include "core/sip/msg_helpers.h"
 #include "modules/tm/tm_key.h"
 
 namespace sipcapd::tm {
@@ -326,6 +327,40 @@ TEST_F(TmCoreTest, NoListenerForTheDestinationFails) {
   EXPECT_EQ(tm->Size(), 1u);  // t_reply() may still answer it
   tm->Tick(NowMs() + 6000);   // fr_timeout (5 s) later it is gone
   EXPECT_EQ(tm->Size(), 0u);
+}
+
+// Every callback carries the transaction's Call-ID and From tag (callers
+// need not parse the message for them), and the parsed message where tm
+// has it: branches out and replies in.
+TEST_F(TmCoreTest, CallbacksCarryCallIdFromTagAndTheParsedMessage) {
+  MsgContext ctx = Request(kInvite, a);
+  struct Seen {
+    uint32_t type;
+    std::string callid, from_tag, parsed_callid;
+    bool parsed;
+  };
+  std::vector<Seen> got;
+  ASSERT_TRUE(tm->RegisterCallback(ctx, 0xff, [&got](const TmCbParams& p) {
+    got.push_back({p.type, std::string(p.callid), std::string(p.from_tag),
+                   p.parsed ? std::string(sip::CallId(*p.parsed)) : "", p.parsed != nullptr});
+  }));
+  ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
+  std::string branch_req = a.sent.back().data;
+  ASSERT_EQ(Downstream(ReplyTo(branch_req, 180, "Ringing"), a), proxy::ProcessResult::kReplyTaken);
+  ASSERT_EQ(Downstream(ReplyTo(branch_req, 200, "OK"), a), proxy::ProcessResult::kReplyTaken);
+  size_t out = 0, in = 0;
+  for (const Seen& g : got) {
+    EXPECT_EQ(g.callid, "c1") << g.type;
+    EXPECT_EQ(g.from_tag, "1") << g.type;
+    if (g.parsed) {
+      EXPECT_EQ(g.parsed_callid, "c1") << g.type;
+    }
+    if (g.type == kTmcbRequestOut) out += g.parsed;
+    if (g.type == kTmcbReplyIn) in += g.parsed;
+  }
+  EXPECT_EQ(out, 1u);
+  EXPECT_EQ(in, 2u);
+  EXPECT_GE(got.size(), 5u);  // + the 100, 180 and 200 upstream
 }
 
 // The timer set: every live transaction is filed once under its earliest
