@@ -10,7 +10,8 @@
 //   (or disabled) is a row dropped, with a counter.
 // - Batches are flushed by row count, bytes or age (flush_interval_ms).
 //   max_async_queries writer threads, each owning its own connection, run at
-//   most that many batches in flight.
+//   most that many batches in flight. A stored batch is freed by the spill
+//   thread (off the writers' path); until then it counts against the bound.
 // - Connection errors: the batch goes to the spool, the writer reconnects
 //   with exponential backoff + jitter. The writer starts with the DB down.
 //   Data errors: the batch is split in halves until single bad rows are
