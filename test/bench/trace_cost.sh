@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Tracing cost (issue 8): stateful proxy call rate with sipp (UAC -> proxy
 # t_relay -> UAS, UDP, 127.0.0.1) without and with dialog tracing
-# (sip_trace(.., "d"), HEPv3 over UDP) to a sipcapd capture node (proto_hep +
-# sipcapture, hep_route that only counts: the collector is not the thing
-# measured), and Kamailio 5.6 (tm + dialog + siptrace sip_trace(uri, $ci,
-# "d"), HEPv3) on the same traffic, same collector, same run. Each of the
-# four configurations runs BENCH_ROUNDS (default 2) times, interleaved, best
-# run kept; each run gets BENCH_SECS (default 6) seconds of sipp at most
+# (sip_trace(.., "d"), HEPv3 over UDP, and over TCP) to a sipcapd capture
+# node (proto_hep + sipcapture, hep_route that only counts: the collector is
+# not the thing measured), and Kamailio 5.6 (tm + dialog + siptrace
+# sip_trace(uri, $ci, "d"), HEPv3/UDP) on the same traffic, same collector,
+# same run. Each of the five configurations runs BENCH_ROUNDS (default 2)
+# times, interleaved, best run kept; each run is BENCH_WARM (default 6) s of
+# unmeasured warm-up then BENCH_SECS (default 6) s of sipp with at most
 # BENCH_CONC calls in flight (default 40; offered rate 5000/s, so the proxy
 # is the limit, not overload retransmissions). The figure is successful
-# calls per second. Prints the rates, the tracing cost % of each proxy
-# (issue target for sipcapd <= 10 %) and the sipcapd/Kamailio ratio (traced).
-# Runtime about 4 x ROUNDS x (BENCH_SECS + 3) s (~75 s). Numbers are printed, not asserted.
+# calls per second; the proxy's CPU per call is printed too (lowest of the
+# rounds), as the call rate on 2 shared cores also carries the collector's
+# and sipp's CPU. Prints the rates, the tracing cost % of each proxy (issue
+# target for sipcapd <= 10 %) and the sipcapd/Kamailio ratio (traced).
+# Runtime about 5 x ROUNDS x (BENCH_WARM + BENCH_SECS + 3) s (~150 s).
+# Numbers are printed, not asserted.
 # Env: SIPCAPD_BIN, SIPCAPD_MODULE_DIR (as in ctest), or BUILD=<build dir>
 # (test/bench/run.sh passes SIPCAPD_BUILD_DIR).
 set -uo pipefail
@@ -23,6 +27,7 @@ SIPCAPD_MODULE_DIR=$(cd "$SIPCAPD_MODULE_DIR" 2>/dev/null && pwd || echo "$SIPCA
 SIPCAPD_BIN=$(cd "$(dirname "$SIPCAPD_BIN")" 2>/dev/null && pwd)/$(basename "$SIPCAPD_BIN")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 SECS=${BENCH_SECS:-6}
+WARM=${BENCH_WARM:-6}
 ROUNDS=${BENCH_ROUNDS:-2}
 CONC=${BENCH_CONC:-40}
 CHILDREN=${BENCH_CHILDREN:-2}
@@ -50,6 +55,7 @@ log_level=2
 children=2
 mpath="$SIPCAPD_MODULE_DIR"
 listen=hep_udp:127.0.0.1:$CS
+listen=hep_tcp:127.0.0.1:$CS
 loadmodule "proto_hep.so"
 loadmodule "db_sqlite.so"
 loadmodule "sipcapture.so"
@@ -64,7 +70,8 @@ modparam("sipcapture", "hep_route", "count_only")
 route[count_only] { exit; }
 CFG
 "$SIPCAPD_BIN" -F -E -f "$TMP/capture.cfg" >"$TMP/capture.log" 2>&1 &
-PIDS+=($!)
+CAP=$!
+PIDS+=("$CAP")
 wait_listen "$CS" || { cat "$TMP/capture.log"; echo "FAIL: capture node did not start"; exit 1; }
 for i in $(seq 1 50); do [ -p "$TMP/cap_fifo" ] && break; sleep 0.1; done
 
@@ -74,24 +81,54 @@ UAS=$(sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p' "$TMP/uas.out")
 [ -n "$UAS" ] || { cat "$TMP/uas.out"; echo "FAIL: sipp uas"; exit 1; }
 PIDS+=("$UAS")
 
-# measure NAME PORT: successful calls/s through the proxy; also prints the
-# HEP packets the collector received per call during the run (stderr).
+# cpu PID: user+system CPU of a process (all threads) in clock ticks
+# and of its child processes (Kamailio forks its workers)
+cpu() {
+  local t=0 p
+  for p in $1 $(pgrep -P "$1"); do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$t"
+}
+# sipp_uac PORT SECS OUT: the UAC load (offered 5000 calls/s, <= CONC in flight)
+sipp_uac() {
+  timeout $(($2 + 30)) sipp -sn uac "127.0.0.1:$1" -i 127.0.0.1 -p "$(port)" -r 5000 -l "$CONC" \
+    -m 100000000 -timeout "${2}s" -nostdin -recv_timeout 5000 >"$3" 2>&1
+}
+# measure NAME PORT PROXY_PID: successful calls/s through the proxy, after
+# a warm-up run of WARM s (not counted: the proxy's heap grows while its
+# first wt_timer seconds of completed transactions pile up, and fresh-page
+# faults would dominate a cold run). Also prints (stderr) the HEP packets the
+# collector received per call and the CPU each process used per 1000 calls
+# (the proxy's own tracing cost, which the call rate on a shared 2-core box
+# mixes with the collector's and sipp's CPU).
 measure() {
-  local name=$1 p=$2 c r0 r1 ok failed
-  c=$(port); r0=$(received)
-  timeout $((SECS + 30)) sipp -sn uac "127.0.0.1:$p" -i 127.0.0.1 -p "$c" -r 5000 -l "$CONC" \
-    -m 100000000 -timeout "${SECS}s" -nostdin -recv_timeout 5000 >"$TMP/uac_$name.out" 2>&1
+  local name=$1 p=$2 pp=$3 r0 r1 ok failed p0 p1 k0 k1 u0 u1 uac
+  [ "$WARM" -gt 0 ] && sipp_uac "$p" "$WARM" "$TMP/warm_$name.out"
+  r0=$(received)
+  p0=$(cpu "$pp"); k0=$(cpu "$CAP"); u0=$(cpu "$UAS")
+  uac=$( (sipp_uac "$p" "$SECS" "$TMP/uac_$name.out"; times >"$TMP/times_$name"; tail -1 "$TMP/times_$name") )
+  p1=$(cpu "$pp"); k1=$(cpu "$CAP"); u1=$(cpu "$UAS")
   ok=$(grep "Successful call" "$TMP/uac_$name.out" | tail -1 | awk -F'|' '{print $3}' | tr -d ' ')
   failed=$(grep "Failed call" "$TMP/uac_$name.out" | tail -1 | awk -F'|' '{print $3}' | tr -d ' ')
   sleep 1; r1=$(received)
   echo "  $name: ${ok:-0} calls ok, ${failed:-?} failed in ${SECS}s; collector received $(( ${r1:-0} - ${r0:-0} )) HEP packets" \
        "($("$PY" -c "print(round(($(( ${r1:-0} - ${r0:-0} ))) / max(${ok:-0}, 1), 1))") a call)" >&2
+  "$PY" - "$name" "${ok:-0}" "$((p1 - p0))" "$((k1 - k0))" "$((u1 - u0))" "$uac" "$TMP/cpu_$name" >&2 <<'PY'
+import re, sys
+name, ok, proxy, cap, uas = sys.argv[1], int(sys.argv[2]), *map(int, sys.argv[3:6])
+uac = sum(float(m) * 60 + float(s) for m, s in re.findall(r"(\d+)m([\d.]+)s", sys.argv[6]))
+per = lambda ticks: 1000.0 * ticks / 100.0 / max(ok, 1)
+print("    CPU s per 1000 calls: proxy %.3f, collector %.3f, sipp UAS %.3f, sipp UAC %.3f"
+      % (per(proxy), per(cap), per(uas), 1000.0 * uac / max(ok, 1)))
+open(sys.argv[7], "w").write("%.4f\n" % per(proxy))
+PY
   echo $(( ${ok:-0} / SECS ))
 }
 stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
 # --- sipcapd stateful proxy, without and with sip_trace(.., "d")
-sipcapd_proxy() {  # sipcapd_proxy NAME TRACE(0|1): prints the rate
+sipcapd_proxy() {  # sipcapd_proxy NAME TRACE(0|1) [HEP_TRANSPORT]: prints the rate
   local p t=""; p=$(port)
   [ "$2" = 1 ] && t='if (is_method("INVITE") && !has_totag()) sip_trace("tr", "d");'
   cat >"$TMP/$1.cfg" <<CFG
@@ -105,7 +142,7 @@ loadmodule "sipmsgops.so"
 loadmodule "tm.so"
 loadmodule "dialog.so"
 loadmodule "siptrace.so"
-modparam("proto_hep", "hep_id", "[cap] 127.0.0.1:$CS; transport=udp; version=3")
+modparam("proto_hep", "hep_id", "[cap] 127.0.0.1:$CS; transport=${3:-udp}; version=3")
 modparam("siptrace", "trace_id", "[tr]hep:cap")
 route {
   $t
@@ -116,7 +153,7 @@ CFG
   local pid=$!
   PIDS+=("$pid")
   wait_listen "$p" || { tail "$TMP/$1.log" >&2; echo 0; return; }
-  measure "$1" "$p"
+  measure "$1" "$p" "$pid"
   stop "$pid"
 }
 
@@ -154,31 +191,39 @@ CFG
   local pid=$!
   PIDS+=("$pid")
   wait_listen "$p" || { tail "$TMP/$1.log" >&2; echo 0; return; }
-  measure "$1" "$p"
+  measure "$1" "$p" "$pid"
   stop "$pid"
 }
 
-echo "stateful proxy (tm t_relay, UDP, $CHILDREN workers, best of $ROUNDS x ${SECS}s, <= $CONC calls in flight), HEPv3/UDP collector = sipcapd capture node:"
-# Two rounds, interleaved, best of each: the machine is shared and noisy.
-S0=0; S1=0; K0=0; K1=0
+echo "stateful proxy (tm t_relay, UDP, $CHILDREN workers, best of $ROUNDS x ${SECS}s after ${WARM}s warm-up, <= $CONC calls in flight), HEPv3 collector = sipcapd capture node:"
+# Rounds interleaved, best of each: the machine is shared and noisy.
+S0=0; S1=0; S2=0; K0=0; K1=0
 max() { [ "$1" -gt "$2" ] && echo "$1" || echo "$2"; }
 for round in $(seq 1 "$ROUNDS"); do
   S0=$(max "$S0" "$(sipcapd_proxy sipcapd_plain_$round 0)")
-  S1=$(max "$S1" "$(sipcapd_proxy sipcapd_traced_$round 1)")
+  S1=$(max "$S1" "$(sipcapd_proxy sipcapd_traced_udp_$round 1 udp)")
+  S2=$(max "$S2" "$(sipcapd_proxy sipcapd_traced_tcp_$round 1 tcp)")
   if command -v kamailio >/dev/null; then
     K0=$(max "$K0" "$(kamailio_proxy kamailio_plain_$round 0)")
     K1=$(max "$K1" "$(kamailio_proxy kamailio_traced_$round 1)")
   fi
 done
 command -v kamailio >/dev/null || echo "  kamailio not installed: no comparison"
-"$PY" - "$S0" "$S1" "$K0" "$K1" <<'PY'
+# lowest proxy CPU per 1000 calls of a configuration over its rounds
+cpu_of() { cat "$TMP"/cpu_"$1"_* 2>/dev/null | sort -n | head -1; }
+"$PY" - "$S0" "$S1" "$S2" "$K0" "$K1" "$(cpu_of sipcapd_plain)" "$(cpu_of sipcapd_traced_udp)" \
+  "$(cpu_of sipcapd_traced_tcp)" "$(cpu_of kamailio_plain)" "$(cpu_of kamailio_traced)" <<'PY'
 import sys
-s0, s1, k0, k1 = map(int, sys.argv[1:])
+s0, s1, s2, k0, k1 = map(int, sys.argv[1:6])
+c = [float(x) if x else 0.0 for x in sys.argv[6:11]]
 cost = lambda a, b: "%.1f %%" % (100.0 * (a - b) / a) if a else "n/a"
-print("  sipcapd  without tracing: %6d calls/s" % s0)
-print("  sipcapd  sip_trace d    : %6d calls/s   tracing cost %s (target <= 10 %%)" % (s1, cost(s0, s1)))
-print("  kamailio without tracing: %6d calls/s" % k0)
-print("  kamailio sip_trace d    : %6d calls/s   tracing cost %s" % (k1, cost(k0, k1)))
-print("  ratio sipcapd/kamailio traced: %s, untraced: %s" % (
+more = lambda a, b: "+%.0f %%" % (100.0 * (b - a) / a) if a else "n/a"
+print("                                  calls/s   cost    proxy CPU s/1000 calls")
+print("  sipcapd  without tracing       : %6d            %.3f" % (s0, c[0]))
+print("  sipcapd  sip_trace d, HEP/UDP  : %6d  %7s   %.3f (%s)   target <= 10 %%" % (s1, cost(s0, s1), c[1], more(c[0], c[1])))
+print("  sipcapd  sip_trace d, HEP/TCP  : %6d  %7s   %.3f (%s)" % (s2, cost(s0, s2), c[2], more(c[0], c[2])))
+print("  kamailio without tracing       : %6d            %.3f" % (k0, c[3]))
+print("  kamailio sip_trace d, HEP/UDP  : %6d  %7s   %.3f (%s)" % (k1, cost(k0, k1), c[4], more(c[3], c[4])))
+print("  ratio sipcapd/kamailio traced (UDP): %s, untraced: %s" % (
     "%.2f" % (s1 / k1) if k1 else "n/a", "%.2f" % (s0 / k0) if k0 else "n/a"))
 PY
