@@ -2,8 +2,8 @@
 #include "modules/proto_hep/hep_udp_listener.h"
 
 #include <netdb.h>
-#include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -47,11 +47,13 @@ Status HepUdpListener::Open() {
   SockAddr addr{ip.value(), spec_.port};
   sockaddr_storage ss;
   socklen_t len = addr.ToSockaddr(&ss);
-  fd_ = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  fd_ = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return Status::Internal(std::string("hep_udp socket: ") + strerror(errno));
   int one = 1;
   setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   setsockopt(fd_, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+  timeval tv{0, 100000};  // Serve() checks its stop flag this often
+  setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   if (opts_.rcvbuf > 0) {
     if (setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &opts_.rcvbuf, sizeof(int)) != 0)
       setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &opts_.rcvbuf, sizeof(int));
@@ -87,10 +89,12 @@ void HepUdpListener::Serve(int worker_index, const std::atomic<bool>& stop) {
   net.proto = Proto::kHepUdp;
   net.dst = local_;
   net.listener = name_;
+  // A blocking recvmmsg (MSG_WAITFORONE: waits for the first datagram, then
+  // takes what is queued) instead of poll + recvmmsg: one system call a
+  // wake-up, and a datagram wakes one worker (the socket's wait is
+  // exclusive) instead of every worker polling the socket. SO_RCVTIMEO
+  // (Open) bounds the wait so `stop` is seen within 100 ms.
   while (!stop.load(std::memory_order_relaxed) && !closing_.load(std::memory_order_relaxed)) {
-    pollfd pfd{fd_, POLLIN, 0};
-    int pr = poll(&pfd, 1, 100);
-    if (pr <= 0) continue;
     for (int i = 0; i < kBatch; ++i) {
       iov[i] = {bufs.data() + i * kDatagramBuf, kDatagramBuf};
       std::memset(&msgs[i].msg_hdr, 0, sizeof(msghdr));
@@ -101,7 +105,7 @@ void HepUdpListener::Serve(int worker_index, const std::atomic<bool>& stop) {
       msgs[i].msg_hdr.msg_control = ctrl.data() + i * CMSG_SPACE(sizeof(uint32_t));
       msgs[i].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(uint32_t));
     }
-    int n = recvmmsg(fd_, msgs, kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
+    int n = recvmmsg(fd_, msgs, kBatch, MSG_WAITFORONE | MSG_TRUNC, nullptr);
     if (n <= 0) continue;
     for (int i = 0; i < n; ++i) {
       msghdr& h = msgs[i].msg_hdr;

@@ -1,6 +1,5 @@
 #include "modules/proto_udp/udp_listener.h"
 
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -50,6 +49,8 @@ class UdpListener : public Listener, public proxy::Sender {
       if (setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &want, sizeof want) != 0)
         LOG_WARN("proto_udp", "SO_RCVBUF %d: %s", want, strerror(errno));
     }
+    timeval tv{0, 100000};  // Serve() checks its stop flag this often
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     int got = 0;
     socklen_t gl = sizeof got;
     getsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &got, &gl);
@@ -76,10 +77,12 @@ class UdpListener : public Listener, public proxy::Sender {
     std::vector<iovec> iov(n);
     std::vector<sockaddr_storage> from(n);
     ScriptRunner& script = reg_.script();
+    // A blocking recvmmsg (MSG_WAITFORONE: waits for the first datagram,
+    // then takes what is queued) instead of poll + recvmmsg: one system
+    // call a wake-up, and a datagram wakes one worker (the socket's wait is
+    // exclusive) instead of every worker polling the socket. SO_RCVTIMEO
+    // (Open) bounds the wait so `stop` is seen within 100 ms.
     while (!stop.load(std::memory_order_relaxed)) {
-      pollfd p{fd_, POLLIN, 0};
-      int pr = poll(&p, 1, 100);
-      if (pr <= 0) continue;
       for (int i = 0; i < n; ++i) {
         iov[i] = {bufs[i].data(), kMaxDatagram};
         msgs[i] = {};
@@ -88,7 +91,7 @@ class UdpListener : public Listener, public proxy::Sender {
         msgs[i].msg_hdr.msg_name = &from[i];
         msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
       }
-      int got = recvmmsg(fd_, msgs.data(), n, MSG_DONTWAIT, nullptr);
+      int got = recvmmsg(fd_, msgs.data(), n, MSG_WAITFORONE, nullptr);
       if (got < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) st_->rcv_errors.Inc();
         continue;
