@@ -322,6 +322,7 @@ void TmCore::SendCancel(Transaction& t, size_t idx) {
   if (b.cancelled) return;
   b.cancelled = true;
   b.cancel_pending = false;
+  if (!b.msg) return;
   auto c = BuildCancel(*b.msg);
   if (!c.ok()) return;
   b.cancel_buf = std::move(c).value();

@@ -76,8 +76,8 @@ bool TmCore::HandleDownstream(MsgContext& rc) {
   TransLock tl(*this, *t);
   if (t->deleted || ref->index >= t->branches.size()) return false;
   const sip::CSeqBody* cseq = msg->CSeq();
-  if (sip::CallId(*msg) != sip::CallId(*t->branches[ref->index].msg)) return false;
-  if (!cseq || cseq->method != t->method) {  // e.g. the reply to our CANCEL: absorbed
+  if (sip::CallId(*msg) != t->callid) return false;  // a branch keeps the request's Call-ID
+  if (!cseq || cseq->method != t->method) {          // e.g. the reply to our CANCEL: absorbed
     if (cseq && cseq->method == "CANCEL") t->branches[ref->index].cancel_next_retr = 0;
     return true;
   }
@@ -121,9 +121,15 @@ void TmCore::ReplyOnBranch(Transaction& t, size_t idx, MsgContext& rc) {
     b.final = true;
     b.next_retr = 0;
     b.last_code = code;
-    b.final_reply = buf;
+    if (code >= 300) b.final_reply = buf;  // a 2xx is relayed at once, never "best reply"
     if (ack_needed) {
       if (auto ack = BuildAck(*b.msg, *msg); ack.ok()) SendLocalRequest(t, b, *ack, "ACK");
+    } else {
+      // Nothing needs the branch as sent any more (no retransmission, no
+      // CANCEL, no ACK to build): free it, as the transaction lingers
+      // wt_timer seconds (~5 KB of its ~15 KB).
+      b.buf = std::string();
+      b.msg.reset();
     }
   }
   if (!t.routes.on_reply.empty()) {

@@ -363,6 +363,26 @@ TEST_F(TmCoreTest, CallbacksCarryCallIdFromTagAndTheParsedMessage) {
   EXPECT_GE(got.size(), 5u);  // + the 100, 180 and 200 upstream
 }
 
+// A branch answered 2xx frees what it sent; the transaction still relays
+// 2xx retransmissions and a late CANCEL finds nothing to cancel.
+TEST_F(TmCoreTest, AnsweredBranchStillRelays2xxRetransmissionsAndIgnoresLateCancel) {
+  MsgContext ctx = Request(kInvite, a);
+  ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
+  std::string branch_req = a.sent.back().data;
+  std::string ok = ReplyTo(branch_req, 200, "OK");
+  ASSERT_EQ(Downstream(ok, a), proxy::ProcessResult::kReplyTaken);
+  ASSERT_EQ(Downstream(ok, a), proxy::ProcessResult::kReplyTaken);  // retransmitted 2xx
+  EXPECT_EQ(a.Count("SIP/2.0 200"), 2u);
+  std::string cancel = std::string(kInvite);
+  cancel.replace(0, 6, "CANCEL");
+  cancel.replace(cancel.find("CSeq: 1 INVITE"), 14, "CSeq: 1 CANCEL");
+  MsgContext cctx = Request(cancel.c_str(), a);
+  EXPECT_EQ(tm->Relay(cctx, nullptr), 1);
+  EXPECT_EQ(a.Count("CANCEL "), 0u);
+  tm->Tick(NowMs() + 1000);  // no timer A: nothing retransmitted
+  EXPECT_EQ(a.Count("INVITE "), 1u);
+}
+
 // The timer set: every live transaction is filed once under its earliest
 // deadline; a tick before any deadline touches nothing, a tick past them
 // all deletes every transaction and leaves the set empty.
