@@ -40,8 +40,12 @@ class DialogApi {
  public:
   virtual ~DialogApi() = default;
   // Creates the dialog of an initial INVITE in ctx (the existing one when
-  // already created). 0 when ctx is not an initial INVITE.
-  virtual uint64_t CreateDialog(MsgContext& ctx) = 0;
+  // already created on ctx). A retransmission of the INVITE that created a
+  // live dialog (same Call-ID, From tag and CSeq) gets that dialog, not a
+  // second one that would never be confirmed; *retransmission (optional)
+  // is then set, so callers do not attach their callbacks twice. 0 when
+  // ctx is not an initial INVITE.
+  virtual uint64_t CreateDialog(MsgContext& ctx, bool* retransmission = nullptr) = 0;
   // False when the dialog does not exist (any more).
   virtual bool RegisterCallback(uint64_t dlg_id, uint32_t mask, DlgCallback cb) = 0;
   // The dialog of ctx (created on it, or matched by Call-ID and tags); 0 if none.

@@ -23,7 +23,8 @@ int64_t DlgNowMs() {
 
 DialogCore::DialogCore(tm::TmApi* tm, int timeout_s) : tm_(tm), timeout_s_(timeout_s) {}
 
-uint64_t DialogCore::CreateDialog(MsgContext& ctx) {
+uint64_t DialogCore::CreateDialog(MsgContext& ctx, bool* retransmission) {
+  if (retransmission) *retransmission = false;
   if (auto it = ctx.ext.find(kExt); it != ctx.ext.end())
     return static_cast<DlgExt&>(*it->second).id;
   sip::Message* m = sip::Parsed(ctx);
@@ -31,15 +32,32 @@ uint64_t DialogCore::CreateDialog(MsgContext& ctx) {
   auto d = std::make_shared<Dialog>();
   d->callid = std::string(sip::CallId(*m));
   d->from_tag = std::string(sip::FromTag(*m));
+  const sip::CSeqBody* cseq = m->CSeq();
+  d->invite_cseq = cseq ? cseq->number : 0;
+  auto attach = [&ctx](uint64_t id) {
+    auto e = std::make_unique<DlgExt>();
+    e->id = id;
+    ctx.ext[kExt] = std::move(e);
+  };
   {
     std::lock_guard<std::mutex> l(mu_);
+    auto [lo, hi] = by_callid_.equal_range(d->callid);
+    for (auto it = lo; it != hi; ++it) {
+      auto found = by_id_.find(it->second);
+      if (found == by_id_.end()) continue;
+      const Dialog& old = *found->second;
+      if (old.state != kDeleted && old.from_tag == d->from_tag &&
+          old.invite_cseq == d->invite_cseq) {  // a retransmission of its INVITE
+        if (retransmission) *retransmission = true;
+        attach(old.id);
+        return old.id;
+      }
+    }
     d->id = ++next_id_;
     by_id_[d->id] = d;
     by_callid_.emplace(d->callid, d->id);
   }
-  auto e = std::make_unique<DlgExt>();
-  e->id = d->id;
-  ctx.ext[kExt] = std::move(e);
+  attach(d->id);
   uint64_t id = d->id;
   tm_->RegisterCallback(ctx, tm::kTmcbReplyIn | tm::kTmcbTransEnd,
                         [this, id](const tm::TmCbParams& p) { OnReply(id, p); });

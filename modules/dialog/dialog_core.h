@@ -21,6 +21,7 @@ namespace sipcapd::dialog {
 struct Dialog {
   uint64_t id = 0;
   std::string callid, from_tag, to_tag;
+  uint32_t invite_cseq = 0;  // CSeq number of the INVITE that created it
   int state = kUnconfirmed;
   int64_t expires_ms = 0;  // confirmed dialogs: timeout; deleted ones: end of the linger
   std::vector<std::pair<uint32_t, DlgCallback>> cbs;
@@ -29,7 +30,7 @@ struct Dialog {
 class DialogCore : public DialogApi {
  public:
   DialogCore(tm::TmApi* tm, int timeout_s);
-  uint64_t CreateDialog(MsgContext& ctx) override;
+  uint64_t CreateDialog(MsgContext& ctx, bool* retransmission = nullptr) override;
   bool RegisterCallback(uint64_t dlg_id, uint32_t mask, DlgCallback cb) override;
   uint64_t DialogOf(MsgContext& ctx) override;
   int State(MsgContext& ctx);  // 0 when none

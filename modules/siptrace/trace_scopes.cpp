@@ -80,7 +80,10 @@ bool TraceTransaction(Tracer& tracer, tm::TmApi& tm, MsgContext& ctx, const Scop
 bool TraceDialog(Tracer& tracer, tm::TmApi& tm, dialog::DialogApi& dlg, MsgContext& ctx,
                  const ScopeTrace& s) {
   TraceTransaction(tracer, tm, ctx, s);
-  uint64_t id = dlg.CreateDialog(ctx);
+  bool retransmission = false;
+  uint64_t id = dlg.CreateDialog(ctx, &retransmission);
+  // A retransmitted initial INVITE: its dialog is traced already.
+  if (retransmission) return true;
   if (!id) id = dlg.DialogOf(ctx);
   if (!id) return false;
   Tracer* t = &tracer;

@@ -150,5 +150,33 @@ TEST(DialogCore, AckAfterByeStillReported) {
   EXPECT_FALSE(d.RegisterCallback(id, kDlgcbReqWithin, [](const DlgCbParams&) {}));
 }
 
+// A retransmitted initial INVITE (same Call-ID, From tag, CSeq; a new
+// message) gets the live dialog, not a second one that would linger
+// unconfirmed; a new INVITE of the same call (other CSeq) or from another
+// UAC (other From tag) gets its own.
+TEST(DialogCore, RetransmittedInviteGetsTheLiveDialog) {
+  FakeTm tm;
+  DialogCore d(&tm, 10);
+  MsgContext inv = Ctx("INVITE", "ft", "");
+  bool rtx = true;
+  uint64_t id = d.CreateDialog(inv, &rtx);
+  ASSERT_NE(id, 0u);
+  EXPECT_FALSE(rtx);
+  MsgContext again = Ctx("INVITE", "ft", "");
+  EXPECT_EQ(d.CreateDialog(again, &rtx), id);
+  EXPECT_TRUE(rtx);
+  EXPECT_EQ(d.Size(), 1u);
+  MsgContext other = Ctx("INVITE", "ft2", "");
+  uint64_t id2 = d.CreateDialog(other, &rtx);
+  EXPECT_FALSE(rtx);
+  EXPECT_NE(id2, id);
+  MsgContext next = Ctx("INVITE", "ft", "");
+  next.buf.replace(next.buf.find("CSeq: 1"), 7, "CSeq: 2");
+  uint64_t id3 = d.CreateDialog(next, &rtx);
+  EXPECT_FALSE(rtx);
+  EXPECT_NE(id3, id);
+  EXPECT_EQ(d.Size(), 3u);
+}
+
 }  // namespace
 }  // namespace sipcapd::dialog
