@@ -99,6 +99,14 @@ std::string ReplyTo(const std::string& req, int code, const char* reason) {
   return out + "Content-Length: 0\r\n\r\n";
 }
 
+// The CANCEL a UAC sends for `invite` (same Via branch, CSeq number).
+std::string CancelOf(const std::string& invite) {
+  std::string c = invite;
+  c.replace(0, 6, "CANCEL");
+  c.replace(c.find("CSeq: 1 INVITE"), 14, "CSeq: 1 CANCEL");
+  return c;
+}
+
 struct TmCoreTest : ::testing::Test {
   proxy::ProxyCore core;
   FakeSender a{Proto::kUdp, Addr("127.0.0.1", 5060)};
@@ -269,10 +277,7 @@ TEST_F(TmCoreTest, ReplyToOurCancelIsAbsorbed) {
   ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
   std::string branch_req = a.sent.back().data;
   ASSERT_EQ(Downstream(ReplyTo(branch_req, 180, "Ringing"), a), proxy::ProcessResult::kReplyTaken);
-  std::string cancel = std::string(kInvite);
-  cancel.replace(0, 6, "CANCEL");
-  cancel.replace(cancel.find("CSeq: 1 INVITE"), 14, "CSeq: 1 CANCEL");
-  MsgContext cctx = Request(cancel.c_str(), a);
+  MsgContext cctx = Request(CancelOf(kInvite).c_str(), a);
   ASSERT_EQ(tm->Relay(cctx, nullptr), 1);
   std::string our_cancel;
   for (const auto& o : a.sent)
@@ -373,10 +378,7 @@ TEST_F(TmCoreTest, AnsweredBranchStillRelays2xxRetransmissionsAndIgnoresLateCanc
   ASSERT_EQ(Downstream(ok, a), proxy::ProcessResult::kReplyTaken);
   ASSERT_EQ(Downstream(ok, a), proxy::ProcessResult::kReplyTaken);  // retransmitted 2xx
   EXPECT_EQ(a.Count("SIP/2.0 200"), 2u);
-  std::string cancel = std::string(kInvite);
-  cancel.replace(0, 6, "CANCEL");
-  cancel.replace(cancel.find("CSeq: 1 INVITE"), 14, "CSeq: 1 CANCEL");
-  MsgContext cctx = Request(cancel.c_str(), a);
+  MsgContext cctx = Request(CancelOf(kInvite).c_str(), a);
   EXPECT_EQ(tm->Relay(cctx, nullptr), 1);
   EXPECT_EQ(a.Count("CANCEL "), 0u);
   tm->Tick(NowMs() + 1000);  // no timer A: nothing retransmitted
