@@ -7,34 +7,14 @@
 
 #include "core/proxy/via.h"
 #include "core/sip/message.h"
+#include "test/unit/core/proxy/fake_sender.h"
 
 namespace sipcapd::proxy {
 namespace {
 
 SockAddr Addr(const char* ip, uint16_t port) { return SockAddr{*IpAddr::Parse(ip), port}; }
 
-class FakeSender : public Sender {
- public:
-  FakeSender(Proto p, SockAddr local, std::string name)
-      : p_(p), local_(local), name_(std::move(name)) {}
-  Proto proto() const override { return p_; }
-  const SockAddr& local() const override { return local_; }
-  const std::string& name() const override { return name_; }
-  Status Send(const SockAddr& dst, std::string_view data) override {
-    sent.push_back({dst, std::string(data)});
-    return Status::Ok();
-  }
-  struct Out {
-    SockAddr dst;
-    std::string data;
-  };
-  std::vector<Out> sent;
-
- private:
-  Proto p_;
-  SockAddr local_;
-  std::string name_;
-};
+using testing::FakeSender;
 
 class FakeScript : public ScriptRunner {
  public:

@@ -15,40 +15,14 @@
 #include "core/sip/message.h"
 #include "core/sip/msg_helpers.h"
 #include "modules/tm/tm_key.h"
+#include "test/unit/core/proxy/fake_sender.h"
 
 namespace sipcapd::tm {
 namespace {
 
 SockAddr Addr(const char* ip, uint16_t port) { return SockAddr{*IpAddr::Parse(ip), port}; }
 
-class FakeSender : public proxy::Sender {
- public:
-  FakeSender(Proto p, SockAddr local) : p_(p), local_(local) {
-    name_ = std::string(p == Proto::kUdp ? "udp:" : "tcp:") + local.ToString();
-  }
-  Proto proto() const override { return p_; }
-  const SockAddr& local() const override { return local_; }
-  const std::string& name() const override { return name_; }
-  Status Send(const SockAddr& dst, std::string_view data) override {
-    sent.push_back({dst, std::string(data)});
-    return Status::Ok();
-  }
-  struct Out {
-    SockAddr dst;
-    std::string data;
-  };
-  std::vector<Out> sent;
-  size_t Count(std::string_view first_line_prefix) const {
-    size_t n = 0;
-    for (const auto& o : sent) n += o.data.rfind(first_line_prefix, 0) == 0;
-    return n;
-  }
-
- private:
-  Proto p_;
-  SockAddr local_;
-  std::string name_;
-};
+using proxy::testing::FakeSender;
 
 class NoScript : public ScriptRunner {
  public:
