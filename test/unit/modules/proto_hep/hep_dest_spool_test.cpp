@@ -20,20 +20,12 @@
 
 #include "modules/proto_hep/hep_codec.h"
 #include "modules/proto_hep/hep_sender.h"
+#include "test/unit/modules/proto_hep/hep_test_util.h"
 
 namespace sipcapd::hep {
 namespace {
 using namespace std::chrono_literals;
-
-template <class F>
-bool WaitFor(F f, int ms = 10000) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (std::chrono::steady_clock::now() < end) {
-    if (f()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return f();
-}
+using testing::WaitFor;
 
 // Distinct packets: index in the payload and in the timestamps, ~600 bytes.
 std::vector<std::string> MakePackets(int n) {
@@ -155,7 +147,7 @@ class HepDestSpoolTest : public ::testing::Test {
     auto pk = MakePackets(60);
     auto s = MakeSender(t, port);
     for (const auto& b : pk) ASSERT_TRUE(s->Enqueue(b));
-    ASSERT_TRUE(WaitFor([&] { return stats_.spooled.Get() >= 60; }))
+    ASSERT_TRUE(WaitFor([&] { return stats_.spooled.Get() >= 60; }, 10000))
         << "spooled " << stats_.spooled.Get();
     EXPECT_GE(stats_.send_errors.Get(), 1);
     EXPECT_EQ(stats_.sent.Get(), 0);
@@ -165,7 +157,7 @@ class HepDestSpoolTest : public ::testing::Test {
     close(lfd);
     ASSERT_EQ(got.size(), pk.size());
     for (size_t i = 0; i < pk.size(); ++i) ASSERT_EQ(got[i], pk[i]) << "packet " << i;
-    EXPECT_TRUE(WaitFor([&] { return stats_.spool_replayed.Get() == 60; }));
+    EXPECT_TRUE(WaitFor([&] { return stats_.spool_replayed.Get() == 60; }, 10000));
     EXPECT_EQ(stats_.spool_dropped.Get(), 0);
     EXPECT_EQ(stats_.send_dropped.Get(), 0);
     // The first packet still carries its original timestamp.
@@ -200,7 +192,7 @@ TEST_F(HepDestSpoolTest, RestartReplaysTheSpool) {
   close(lfd);
   ASSERT_EQ(got.size(), pk.size());
   for (size_t i = 0; i < pk.size(); ++i) ASSERT_EQ(got[i], pk[i]) << "packet " << i;
-  EXPECT_TRUE(WaitFor([&] { return stats_.spool_replayed.Get() == 40; }));
+  EXPECT_TRUE(WaitFor([&] { return stats_.spool_replayed.Get() == 40; }, 10000));
 }
 
 TEST_F(HepDestSpoolTest, FullSpoolDropsWithACounter) {
@@ -208,7 +200,7 @@ TEST_F(HepDestSpoolTest, FullSpoolDropsWithACounter) {
   auto pk = MakePackets(50);  // ~600 bytes each; the spool takes a handful
   auto s = MakeSender(Transport::kTcp, port, 8 * 1024);
   ASSERT_TRUE(s->Enqueue(pk[0]));
-  ASSERT_TRUE(WaitFor([&] { return stats_.send_errors.Get() >= 1; }));  // down
+  ASSERT_TRUE(WaitFor([&] { return stats_.send_errors.Get() >= 1; }, 10000));  // down
   int accepted = 1;
   for (size_t i = 1; i < pk.size(); ++i) accepted += s->Enqueue(pk[i]) ? 1 : 0;
   EXPECT_LT(accepted, 50);

@@ -24,26 +24,7 @@ namespace {
 using namespace std::chrono_literals;
 using namespace testing;
 
-struct Got {
-  std::mutex mu;
-  std::vector<std::string> payloads;
-  std::vector<HepNet> nets;
-  size_t size() {
-    std::lock_guard<std::mutex> l(mu);
-    return payloads.size();
-  }
-};
-
 using Running = testing::RunningListener;
-
-template <class F>
-bool WaitFor(F f, int ms = 3000) {
-  for (int i = 0; i < ms / 10; ++i) {
-    if (f()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return f();
-}
 
 int Connect(uint16_t port, const char* ip = "127.0.0.1") {
   SockAddr a{IpAddr::Parse(ip).value(), port};
@@ -82,27 +63,11 @@ bool PeerClosed(int fd, int ms) {
   return false;
 }
 
-std::string Frame(int i) {
-  return Hep3({Ch(1, Be(2, 1)), Ch(2, Be(17, 1)), Ch(3, Ip4(10, 0, 0, 1)), Ch(4, Ip4(10, 0, 0, 2)),
-               Ch(7, Be(5060, 2)), Ch(8, Be(5080, 2)), Ch(9, Be(1700000000, 4)), Ch(10, Be(i, 4)),
-               Ch(11, Be(1, 1)), Ch(12, Be(7, 4)),
-               Ch(15, "OPTIONS sip:" + std::to_string(i) + " SIP/2.0\r\n\r\n")});
-}
-
-void Collect(HepService& svc, Got* got) {
-  svc.RegisterReceiveCallback([got](MsgContext& ctx) {
-    const HepContext* h = GetHepContext(ctx);
-    std::lock_guard<std::mutex> l(got->mu);
-    got->payloads.push_back(ctx.buf);
-    if (h) got->nets.push_back(h->net);
-  });
-}
-
 TEST(HepTcp, SplitAtEveryByteBoundary) {
   HepService svc;
   ASSERT_TRUE(svc.Finalize().ok());
   Got got;
-  Collect(svc, &got);
+  got.Attach(svc);
   TcpListenOptions o;
   o.workers = 2;
   Running run(svc, o);
@@ -144,7 +109,7 @@ TEST(HepTcp, ThousandFramesInOneWriteAndMaxSizeFrame) {
   HepService svc;
   ASSERT_TRUE(svc.Finalize().ok());
   Got got;
-  Collect(svc, &got);
+  got.Attach(svc);
   Running run(svc, TcpListenOptions{});
   ASSERT_TRUE(run.ok);
   std::string all;
@@ -169,7 +134,7 @@ TEST(HepTcp, GarbageClosesTheConnection) {
   HepService svc;
   ASSERT_TRUE(svc.Finalize().ok());
   Got got;
-  Collect(svc, &got);
+  got.Attach(svc);
   Running run(svc, TcpListenOptions{});
   ASSERT_TRUE(run.ok);
   // A good frame, then garbage: the frame is delivered, then the close.
@@ -257,7 +222,7 @@ TEST(HepTcp, IdleAndStallTimeouts) {
   HepService svc;
   ASSERT_TRUE(svc.Finalize().ok());
   Got got;
-  Collect(svc, &got);
+  got.Attach(svc);
   TcpListenOptions o;
   o.idle_timeout_ms = 600;
   o.stall_timeout_ms = 300;
@@ -290,7 +255,7 @@ TEST(HepTcp, Ipv6) {
   HepService svc;
   ASSERT_TRUE(svc.Finalize().ok());
   Got got;
-  Collect(svc, &got);
+  got.Attach(svc);
   Running run(svc, TcpListenOptions{}, "::1");
   if (!run.ok) GTEST_SKIP() << "no IPv6 loopback on this host";
   int fd = Connect(run.port(), "::1");
@@ -322,7 +287,7 @@ TEST(HepSender, ConnectFailureKeepsPacketsForTheReconnect) {
   svc.config().hep_send_queue_size = 3;
   ASSERT_TRUE(svc.Finalize().ok());
   Got got;
-  Collect(svc, &got);
+  got.Attach(svc);
   ASSERT_TRUE(svc.AddHepId("[t] 127.0.0.1:" + std::to_string(port) + "; transport=tcp").ok());
   for (int i = 0; i < 5; ++i) {
     Packet p;
@@ -358,7 +323,7 @@ TEST(HepSender, TcpBurstArrivesCompleteAndInOrder) {
   svc.config().hep_send_queue_size = 5000;
   ASSERT_TRUE(svc.Finalize().ok());
   Got got;
-  Collect(svc, &got);
+  got.Attach(svc);
   ListenSpec spec;
   spec.host = "127.0.0.1";
   spec.port = 0;

@@ -1,11 +1,24 @@
 // Helpers for HEP unit tests: build chunks and packets byte by byte.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <thread>
 
 namespace sipcapd::hep::testing {
+
+// Polls f every 10 ms until it is true or `ms` have passed; f's last value.
+template <class F>
+bool WaitFor(F f, int ms = 5000) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < end) {
+    if (f()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return f();
+}
 
 inline std::string Be(uint64_t v, int bytes) {
   std::string s;

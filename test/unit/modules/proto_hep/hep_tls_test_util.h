@@ -222,42 +222,10 @@ class TlsClient {
   bool handshake_ok_ = false;
 };
 
-template <class F>
-bool WaitFor(F f, int ms = 5000) {
-  for (int i = 0; i < ms / 10; ++i) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return f();
-}
-
-// Payloads and HepNets handed to the receive callback.
-struct Got {
-  std::mutex mu;
-  std::vector<std::string> payloads;
-  std::vector<HepNet> nets;
-  size_t size() {
-    std::lock_guard<std::mutex> l(mu);
-    return payloads.size();
-  }
-  void Attach(HepService& svc) {
-    svc.RegisterReceiveCallback([this](MsgContext& ctx) {
-      const HepContext* h = GetHepContext(ctx);
-      std::lock_guard<std::mutex> l(mu);
-      payloads.push_back(ctx.buf);
-      if (h) nets.push_back(h->net);
-    });
-  }
-};
-
-inline std::string Sip(int i) { return "OPTIONS sip:" + std::to_string(i) + " SIP/2.0\r\n\r\n"; }
-
-inline std::string Frame(int i) {
-  using namespace ::sipcapd::hep::testing;
-  return Hep3({Ch(1, Be(2, 1)), Ch(2, Be(17, 1)), Ch(3, Ip4(10, 0, 0, 1)), Ch(4, Ip4(10, 0, 0, 2)),
-               Ch(7, Be(5060, 2)), Ch(8, Be(5080, 2)), Ch(9, Be(1700000000, 4)), Ch(10, Be(i, 4)),
-               Ch(11, Be(1, 1)), Ch(12, Be(7, 4)), Ch(15, Sip(i))});
-}
+using testing::Frame;
+using testing::Got;
+using testing::Sip;
+using testing::WaitFor;
 
 // The listener's TLS params over the throwaway PKI.
 inline TlsParams ServerParams(bool verify_client) {

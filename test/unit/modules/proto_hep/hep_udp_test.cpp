@@ -17,6 +17,7 @@
 namespace sipcapd::hep {
 namespace {
 using namespace std::chrono_literals;
+using testing::WaitFor;
 
 struct Running {
   Running(HepService& svc) {
@@ -37,15 +38,6 @@ struct Running {
   std::atomic<bool> stop{false};
   std::thread thread;
 };
-
-template <class F>
-bool WaitFor(F f) {
-  for (int i = 0; i < 300; ++i) {  // <= 3 s
-    if (f()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return f();
-}
 
 void SendRawUdp(uint16_t port, const std::string& bytes) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
