@@ -41,7 +41,7 @@ prep() {
   for x in "$@"; do e+=(-e "$x"); done
   sed -e "s|@MODULE_DIR@|$SIPCAPD_MODULE_DIR|g" -e "s|@STATE_DIR@|$d|g" "${e[@]}" \
     -e "s|^mpath=.*|&\nwork_dir=\"$d\"|" "$CFG/$name.cfg" >"$d/node.cfg"
-  "$SIPCAPD_BIN" -c -f "$d/node.cfg" >"$d/check.log" 2>&1 || { cat "$d/check.log"; fail "$name: sipcapd -c"; }
+  check_cfg "$d/node.cfg" "$d/check.log" "$name: sipcapd -c"
 }
 bound() {  # bound udp|tcp PORT: something listens on 127.0.0.1:PORT
   if [ "$1" = udp ]; then ss -Hlun "sport = :$2" | grep -q .; else ss -Hltn "sport = :$2" | grep -q .; fi

@@ -47,7 +47,7 @@ route {
   sip_capture();
 }
 CFG
-"$SIPCAPD_BIN" -c -f "$TMP/node.cfg" >"$TMP/check.log" 2>&1 || { cat "$TMP/check.log"; fail "cfg check"; }
+check_cfg "$TMP/node.cfg" "$TMP/check.log" "cfg check"
 start_node "$TMP/node.cfg" "$TMP/node.log"
 
 WAIT_SECS=10 wait_for bash -c "ss -lun | grep -q :$port" || { cat "$TMP/node.log"; fail "node not listening on udp $port"; }

@@ -29,7 +29,7 @@ route {
   sip_capture();
 }
 CFG
-"$SIPCAPD_BIN" -c -f "$TMP/n.cfg" >"$TMP/check" 2>&1 || { cat "$TMP/check"; fail "cfg check"; }
+check_cfg "$TMP/n.cfg" "$TMP/check" "cfg check"
 start_node "$TMP/n.cfg" "$TMP/n.log"
 wait_for test -f "$TMP/n.db" || { cat "$TMP/n.log"; fail "no db created"; }
 sleep 0.5

@@ -92,7 +92,7 @@ start_raw() {  # start_raw NAME MODPARAMS...
     echo 'route { sip_capture(); }'
     echo 'onreply_route { sip_capture(); }'
   } >"$TMP/$name.cfg"
-  "$SIPCAPD_BIN" -c -f "$TMP/$name.cfg" >"$TMP/$name.check" 2>&1 || { cat "$TMP/$name.check"; fail "$name: cfg check"; }
+  check_cfg "$TMP/$name.cfg" "$TMP/$name.check" "$name: cfg check"
   ip netns exec "$NB" "$SIPCAPD_BIN" -F -E -f "$TMP/$name.cfg" >"$TMP/$name.log" 2>&1 &
   NODE_PID=$!
   PIDS+=("$NODE_PID")

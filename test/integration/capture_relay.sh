@@ -80,7 +80,7 @@ route[relay] {
 }
 CFG
 for n in a b; do
-  "$SIPCAPD_BIN" -c -f "$TMP/$n.cfg" >"$TMP/$n.check" 2>&1 || { cat "$TMP/$n.check"; fail "node $n cfg check"; }
+  check_cfg "$TMP/$n.cfg" "$TMP/$n.check" "node $n cfg check"
 done
 start_node "$TMP/b.cfg" "$TMP/b.log"; NB=$NODE_PID
 start_node "$TMP/a.cfg" "$TMP/a.log"; NA=$NODE_PID

@@ -33,7 +33,7 @@ route {
   sip_capture();
 }
 CFG
-  "$SIPCAPD_BIN" -c -f "$TMP/$name.cfg" >"$TMP/$name.check" 2>&1 || { cat "$TMP/$name.check"; fail "$name: cfg check"; }
+  check_cfg "$TMP/$name.cfg" "$TMP/$name.check" "$name: cfg check"
   start_node "$TMP/$name.cfg" "$TMP/$name.log"
   wait_for test -f "$TMP/$name.db" || { cat "$TMP/$name.log"; fail "$name: no db created"; }
   sleep 0.5

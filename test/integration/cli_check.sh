@@ -19,7 +19,7 @@ modparam("test_module", "multi", "a")
 modparam("test_module", "multi", "b")
 route { if (test_ok()) { xlog("L_INFO", "ok \$var(x)\n"); } }
 CFG
-"$SIPCAPD_BIN" -c -f "$TMP/good.cfg" >"$TMP/c.out" 2>&1 || { cat "$TMP/c.out"; fail "-c on a good cfg"; }
+check_cfg "$TMP/good.cfg" "$TMP/c.out" "-c on a good cfg"
 pass "-c good cfg"
 
 # bad_cfg NAME EXPECTED_LINE:COL EXPECTED_TEXT <<cfg
@@ -101,7 +101,7 @@ route {
 }
 route[resumed] { test_write("$OUT", "resumed rc=\$rc\n"); }
 CFG
-"$SIPCAPD_BIN" -c -f "$TMP/run.cfg" >"$TMP/c2.out" 2>&1 || { cat "$TMP/c2.out"; fail "-c run.cfg"; }
+check_cfg "$TMP/run.cfg" "$TMP/c2.out" "-c run.cfg"
 "$SIPCAPD_BIN" -F -E -P "$TMP/sipcapd.pid" -f "$TMP/run.cfg" >"$TMP/node.log" 2>&1 &
 NODE_PID=$!; PIDS+=("$NODE_PID")
 wait_for grep -q "startup hello" "$OUT" || { cat "$TMP/node.log"; fail "startup_route did not run"; }

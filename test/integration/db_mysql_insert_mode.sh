@@ -62,8 +62,7 @@ run_case() {
   local want=$4 other=bulk
   [ "$want" = bulk ] && other=multi_row
   write_cfg "$1" "$2" "$3"
-  "$SIPCAPD_BIN" -c -f "$TMP/$1/node.cfg" >"$TMP/$1/check.log" 2>&1 ||
-    { cat "$TMP/$1/check.log"; fail "$1: cfg check"; }
+  check_cfg "$TMP/$1/node.cfg" "$TMP/$1/check.log" "$1: cfg check"
   start_node "$TMP/$1/node.cfg" "$TMP/$1/node.log"
   WAIT_SECS=15 wait_for test -p "$TMP/$1/fifo" || { cat "$TMP/$1/node.log"; fail "$1: node did not start"; }
   WAIT_SECS=10 wait_for bash -c "ss -lun | grep -q :$port" || { cat "$TMP/$1/node.log"; fail "$1: not listening"; }

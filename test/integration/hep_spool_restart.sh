@@ -34,7 +34,7 @@ route[relay] {
   exit;
 }
 CFG
-"$SIPCAPD_BIN" -c -f "$TMP/a.cfg" >"$TMP/a.check" 2>&1 || { cat "$TMP/a.check"; fail "cfg check"; }
+check_cfg "$TMP/a.cfg" "$TMP/a.check" "cfg check"
 
 # The agent: N HEPv3 packets (distinct Call-IDs and timestamps), bytes kept.
 "$PY" - "$pa" "$N" "$TMP/sent.hex" <<'PY' &

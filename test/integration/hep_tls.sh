@@ -91,7 +91,7 @@ route {
 }
 CFG
 for n in a b; do
-  "$SIPCAPD_BIN" -c -f "$TMP/$n.cfg" >"$TMP/$n.check" 2>&1 || { cat "$TMP/$n.check"; fail "node $n cfg check"; }
+  check_cfg "$TMP/$n.cfg" "$TMP/$n.check" "node $n cfg check"
 done
 start_node "$TMP/b.cfg" "$TMP/b.log"; NB=$NODE_PID
 WAIT_SECS=15 wait_for tcp_listening "$pb" || { cat "$TMP/b.log"; fail "node B not listening on hep_tls"; }

@@ -63,7 +63,7 @@ sed -e "s|@MODULE_DIR@|$SIPCAPD_MODULE_DIR|g" -e "s|127\.0\.0\.1:5060|127.0.0.1:
     -e "s|127\.0\.0\.1:5070|127.0.0.1:$U|g" -e "s|127\.0\.0\.1:5080|127.0.0.1:$R|g" \
     -e "s|/tmp/opensips_fifo|$OSIPS_FIFO|g" "$SRC/cfg/tutorial-4.7.cfg" >"$TMP/tutorial.cfg"
 grep -q '@[A-Z_]*@' "$TMP/tutorial.cfg" && fail "unreplaced placeholder in tutorial-4.7.cfg"
-"$SIPCAPD_BIN" -c -f "$TMP/tutorial.cfg" >"$TMP/check.log" 2>&1 || { cat "$TMP/check.log"; fail "tutorial-4.7.cfg: sipcapd -c"; }
+check_cfg "$TMP/tutorial.cfg" "$TMP/check.log" "tutorial-4.7.cfg: sipcapd -c"
 pass "tutorial-4.7.cfg passes sipcapd -c"
 start_node "$TMP/tutorial.cfg" "$TMP/node.log"
 NODE=$NODE_PID

@@ -64,7 +64,7 @@ route {
   sl_send_reply(200, "OK");
 }
 CFG
-"$SIPCAPD_BIN" -c -f "$TMP/trace.cfg" >"$TMP/check.log" 2>&1 || { cat "$TMP/check.log"; fail "tracing node cfg check"; }
+check_cfg "$TMP/trace.cfg" "$TMP/check.log" "tracing node cfg check"
 start_node "$TMP/trace.cfg" "$TMP/node.log"; NODE=$NODE_PID
 WAIT_SECS=10 wait_for udp_listening "$sip_port" || { cat "$TMP/node.log"; fail "tracing node not listening"; }
 t0=$(date +%s)

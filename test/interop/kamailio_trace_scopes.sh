@@ -82,7 +82,7 @@ onreply_route {
 }
 CFG
 } >"$TMP/proxy.cfg"
-"$SIPCAPD_BIN" -c -f "$TMP/proxy.cfg" >"$TMP/proxy.check" 2>&1 || { cat "$TMP/proxy.check"; fail "proxy cfg check"; }
+check_cfg "$TMP/proxy.cfg" "$TMP/proxy.check" "proxy cfg check"
 start_node "$TMP/proxy.cfg" "$TMP/proxy.log"
 PROXY=$NODE_PID
 WAIT_SECS=10 wait_for udp_listening "$P" || { cat "$TMP/proxy.log"; fail "proxy not listening"; }

@@ -53,3 +53,8 @@ PY
 }
 # count_ge FILE PATTERN N: true when FILE has at least N lines matching PATTERN.
 count_ge() { [ -f "$1" ] && [ "$(grep -c -- "$2" "$1")" -ge "$3" ]; }
+# check_cfg CFG OUT WHAT: `sipcapd -c` on CFG (its output in OUT); on an
+# error prints that output and fails with WHAT.
+check_cfg() {
+  "$SIPCAPD_BIN" -c -f "$1" >"$2" 2>&1 || { cat "$2"; fail "$3"; }
+}

@@ -40,7 +40,6 @@ modparam("sipcapture", "hep_capture_on", 1)
 modparam("sipcapture", "hep_route", "none")
 modparam("sipcapture", "spool_dir", "$TMP/spool-$name")
 CFG
-  "$SIPCAPD_BIN" -c -f "$TMP/$name.cfg" >"$TMP/$name.check" 2>&1 ||
-    { cat "$TMP/$name.check"; fail "$name: cfg check"; }
+  check_cfg "$TMP/$name.cfg" "$TMP/$name.check" "$name: cfg check"
   start_node "$TMP/$name.cfg" "$TMP/$name.log"
 }
