@@ -76,9 +76,20 @@ const char* TransportName(Transport t) {
 }
 
 std::string Destination::Key() const {
+  // Built for every packet sent (HepService::SenderFor): one allocation.
   bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) +
-         ";transport=" + TransportName(transport) + ";version=" + std::to_string(version);
+  std::string k;
+  k.reserve(host.size() + 40);
+  if (v6) k += '[';
+  k += host;
+  if (v6) k += ']';
+  k += ':';
+  k += std::to_string(port);
+  k += ";transport=";
+  k += TransportName(transport);
+  k += ";version=";
+  k += std::to_string(version);
+  return k;
 }
 
 Result<Destination> ParseHepId(std::string_view text, bool require_name) {
