@@ -27,16 +27,11 @@ TraceRecord RecordFromTm(const tm::TmCbParams& p, const char* dir,
                          const std::optional<LocalIp>& local, int64_t now_us) {
   TraceRecord r;
   r.msg = std::string(p.msg);
-  if (!p.callid.empty()) {  // tm knows them: no need to parse the message
-    r.callid = std::string(p.callid);
-    r.fromtag = std::string(p.from_tag);
-    r.method = std::string(p.method);
-  } else {
-    auto m = sip::Message::Parse(p.msg);
-    r.callid = std::string(sip::CallId(*m));
-    r.fromtag = std::string(sip::FromTag(*m));
-    r.method = std::string(m->first_line_ok() ? sip::Method(*m) : p.method);
-  }
+  // tm gives the transaction's Call-ID / From tag (the same in all its
+  // messages) and the method (a reply's: the CSeq method): no parsing.
+  r.callid = std::string(p.callid);
+  r.fromtag = std::string(p.from_tag);
+  r.method = std::string(p.method);
   if (!p.is_request) r.status = std::to_string(p.code);
   r.from_proto = r.to_proto = p.proto;
   bool in = std::string_view(dir) == "in";
