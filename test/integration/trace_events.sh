@@ -71,6 +71,20 @@ else:
 print(lp)
 PY
 
+# send_options USER BRANCH CALLID: an OPTIONS to the node's UDP port $P.
+send_options() {
+  send_udp "$P" "OPTIONS sip:$1@127.0.0.1 SIP/2.0
+Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-$2
+From: <sip:a@x>;tag=1
+To: <sip:b@x>
+Call-ID: $3
+CSeq: 1 OPTIONS
+Max-Forwards: 70
+Content-Length: 0
+
+"
+}
+
 run_mode() {  # run_mode HOMER5_ON
   local h5=$1 P T H U UT DROPP
   P=$(free_port udp); T=$(free_port tcp); H=$(free_port udp); U=$(free_port udp)
@@ -144,32 +158,14 @@ CFG
 
   "$PY" "$TMP/ua.py" UDP "$P" traced "xl-traced-$h5" >/dev/null || fail "[h5=$h5] traced call failed"
   "$PY" "$TMP/ua.py" UDP "$P" plain "xl-plain-$h5" >/dev/null || fail "[h5=$h5] plain call failed"
-  send_udp "$P" "OPTIONS sip:mtraced@127.0.0.1 SIP/2.0
-Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-m$h5
-From: <sip:a@x>;tag=1
-To: <sip:b@x>
-Call-ID: xl-m-$h5
-CSeq: 1 OPTIONS
-Max-Forwards: 70
-Content-Length: 0
-
-"
+  send_options mtraced "m$h5" "xl-m-$h5"
   "$ctl" fifo uptime >/dev/null || fail "[h5=$h5] MI uptime failed"
   "$ctl" fifo ps >/dev/null || fail "[h5=$h5] MI ps failed"
   "$ctl" fifo sip_trace >/dev/null || fail "[h5=$h5] MI sip_trace failed"
   "$PY" "$TMP/ua.py" TCP "$T" tcpin "tcp-drop-$h5" "$DROPP" >/dev/null || fail "[h5=$h5] tcp drop"
   local cp
   cp=$("$PY" "$TMP/ua.py" TCP "$T" tcpin "tcp-in-$h5") || fail "[h5=$h5] tcp in"
-  send_udp "$P" "OPTIONS sip:tcpout@127.0.0.1 SIP/2.0
-Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-out$h5
-From: <sip:a@x>;tag=1
-To: <sip:b@x>
-Call-ID: tcp-out-$h5
-CSeq: 1 OPTIONS
-Max-Forwards: 70
-Content-Length: 0
-
-"
+  send_options tcpout "out$h5" "tcp-out-$h5"
   # Wait for the events so far: ACCEPT+CLOSE (in), CONNECT+CLOSE (out).
   WAIT_SECS=15 wait_for count_ge "$TMP/hep$h5.jsonl" '"proto_type": 89' 4 ||
     fail "[h5=$h5] net events missing: $(cat "$TMP/hep$h5.jsonl")"
