@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "modules/siptrace/siptrace_mi.h"
+#include "test/unit/modules/siptrace/siptrace_test_util.h"
 
 namespace sipcapd::siptrace {
 namespace {
@@ -52,12 +53,6 @@ MsgContext Ctx() {
   ctx.rcv.src = SockAddr{*IpAddr::Parse("10.0.0.5"), 5070};
   ctx.rcv.dst = SockAddr{*IpAddr::Parse("10.0.0.1"), 5060};
   return ctx;
-}
-
-TracerOptions Opts() {
-  TracerOptions o;
-  o.columns = DefaultColumns();
-  return o;
 }
 
 TEST(HepApiOutTest, NamedAndInlineDestinations) {

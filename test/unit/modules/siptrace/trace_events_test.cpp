@@ -18,7 +18,7 @@
 #include "modules/siptrace/hep_api_out.h"
 #include "modules/siptrace/hep_event.h"
 #include "modules/siptrace/tracer.h"
-#include "test/unit/modules/siptrace/udp_sink.h"
+#include "test/unit/modules/siptrace/siptrace_test_util.h"
 
 namespace sipcapd::siptrace {
 namespace {
@@ -62,12 +62,6 @@ hep::Packet Decode(const std::string& wire) {
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(wire.data()), wire.size()));
   EXPECT_TRUE(p.ok()) << p.status().message();
   return p.ok() ? *p : hep::Packet{};
-}
-
-TracerOptions Opts() {
-  TracerOptions o;
-  o.columns = DefaultColumns();
-  return o;
 }
 
 // ------------------------------------------------------------ TraceContexts

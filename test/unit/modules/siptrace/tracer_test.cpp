@@ -13,7 +13,7 @@
 
 #include "core/mi/mi_render.h"
 #include "modules/siptrace/siptrace_mi.h"
-#include "test/unit/modules/siptrace/udp_sink.h"
+#include "test/unit/modules/siptrace/siptrace_test_util.h"
 
 namespace sipcapd::siptrace {
 namespace {
@@ -49,12 +49,6 @@ TraceDest Dest(const std::string& spec) {
   auto d = ParseTraceId(spec);
   EXPECT_TRUE(d.ok()) << spec << ": " << d.status().message();
   return *d;
-}
-
-TracerOptions Opts() {
-  TracerOptions o;
-  o.columns = DefaultColumns();
-  return o;
 }
 
 TEST(TracerTest, HepPacketForRequestAndReply) {

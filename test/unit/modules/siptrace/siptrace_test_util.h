@@ -1,5 +1,6 @@
-// Test helper: a UDP socket bound to 127.0.0.1 on a port the OS picks,
-// receiving datagrams with a bounded wait.
+// Test helpers for the siptrace tests: Tracer options with the default
+// sip_trace columns; a UDP socket bound to 127.0.0.1 on a port the OS
+// picks, receiving datagrams with a bounded wait.
 #pragma once
 
 #include <arpa/inet.h>
@@ -10,7 +11,15 @@
 #include <cstdint>
 #include <string>
 
+#include "modules/siptrace/tracer.h"
+
 namespace sipcapd::siptrace {
+
+inline TracerOptions Opts() {
+  TracerOptions o;
+  o.columns = DefaultColumns();
+  return o;
+}
 
 struct UdpSink {
   int fd = -1;
