@@ -43,12 +43,9 @@ prep() {
     -e "s|^mpath=.*|&\nwork_dir=\"$d\"|" "$CFG/$name.cfg" >"$d/node.cfg"
   check_cfg "$d/node.cfg" "$d/check.log" "$name: sipcapd -c"
 }
-bound() {  # bound udp|tcp PORT: something listens on 127.0.0.1:PORT
-  if [ "$1" = udp ]; then ss -Hlun "sport = :$2" | grep -q .; else ss -Hltn "sport = :$2" | grep -q .; fi
-}
 up() {  # up NAME PROTO PORT: starts the node, waits until it listens
   start_node "$TMP/$1/node.cfg" "$TMP/$1/node.log"
-  WAIT_SECS=15 wait_for bound "$2" "$3" || { cat "$TMP/$1/node.log"; fail "$1: node not listening on $2 $3"; }
+  WAIT_SECS=15 wait_for "$2"_listening "$3" || { cat "$TMP/$1/node.log"; fail "$1: node not listening on $2 $3"; }
 }
 down() {  # down NAME: SIGTERM, exit code 0
   stop_node "$NODE_PID" || { tail -20 "$TMP/$1/node.log"; fail "$1: exit code after SIGTERM"; }
@@ -58,7 +55,7 @@ listen() {  # listen PORT...: one background HEP listener, $TMP/lst/PORT per por
   $SEND --listen-udp "$(IFS=,; echo "$*")" --out-dir "$TMP/lst" --count 1000 --timeout 60 &
   PIDS+=("$!")
   local p
-  for p in "$@"; do WAIT_SECS=10 wait_for bound udp "$p" || fail "listener on $p did not start"; done
+  for p in "$@"; do WAIT_SECS=10 wait_for udp_listening "$p" || fail "listener on $p did not start"; done
 }
 send() { $SEND --batch; }  # one packet per stdin line: hep_send.py options HOST PORT
 lines() { [ -f "$1" ] && wc -l <"$1" || echo 0; }
@@ -128,7 +125,7 @@ pass "tutorial 5.1: HEPv3 over TCP, request (route) and reply (onreply_route) st
 P=$(free_port udp)
 prep tutorial-5.2-hep-route "s|:9060|:$P|g"
 up tutorial-5.2-hep-route udp "$P"
-bound tcp "$P" || fail "5.2: no TCP listener"
+tcp_listening "$P" || fail "5.2: no TCP listener"
 DB="$TMP/tutorial-5.2-hep-route/tutorial52.db"
 send <<EOF
 --version 1 --sip INVITE --callid t52-v1 127.0.0.1 $P

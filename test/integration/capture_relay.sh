@@ -18,8 +18,6 @@ for m in proto_hep db_sqlite sipcapture; do
 done
 command -v sqlite3 >/dev/null || fail "sqlite3 client not installed"
 command -v ss >/dev/null || fail "ss (iproute2) not installed"
-udp_listening() { ss -Hlun "sport = :$1" | grep -q .; }
-tcp_listening() { ss -Hltn "sport = :$1" | grep -q .; }
 q() { sqlite3 "$TMP/b.db" "$1"; }
 
 # hep_tcp must be provided by proto_hep (the cfg check says so).

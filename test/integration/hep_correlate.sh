@@ -59,6 +59,8 @@ run_node() {
     --timeout 8 --out-dir "$TMP/$name" &
   lpid=$!
   PIDS+=("$lpid")
+  # the packet is sent once: the collector must be bound first
+  WAIT_SECS=10 wait_for udp_listening "$H" || fail "$name: HEP collector did not start"
   cfg "$TMP/$name.cfg" "$P" "$H" "$h5" "$body"
   start_node "$TMP/$name.cfg" "$TMP/$name.log"
   WAIT_SECS=15 wait_for grep -q "listening on" "$TMP/$name.log" ||

@@ -9,7 +9,6 @@ for m in proto_hep db_sqlite sipcapture; do
   [ -f "$SIPCAPD_MODULE_DIR/$m.so" ] || fail "$m.so not built (needed by this test)"
 done
 command -v ss >/dev/null || fail "ss (iproute2) not installed"
-udp_listening() { ss -Hlun "sport = :$1" | grep -q .; }
 N=20
 pa=$(free_port udp)
 pc=$(free_port tcp)

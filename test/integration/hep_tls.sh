@@ -19,8 +19,6 @@ done
 for c in openssl sqlite3 ss; do command -v $c >/dev/null || fail "$c not installed"; done
 q() { sqlite3 "$TMP/b.db" "$1" 2>/dev/null; }
 rows_where() { q "select count(*) from sip_capture where $1" || echo 0; }
-tcp_listening() { ss -Hltn "sport = :$1" | grep -q .; }
-udp_listening() { ss -Hlun "sport = :$1" | grep -q .; }
 
 # --- PKI (EC P-256, valid 2 days, nothing committed) ---
 pki() { (cd "$TMP" && openssl "$@" >>"$TMP/openssl.log" 2>&1) || { cat "$TMP/openssl.log"; fail "openssl $1"; }; }

@@ -33,7 +33,6 @@ for m in proto_tcp signaling sl tm maxfwd sipmsgops dialog mi_fifo proto_hep sip
   [ -f "$SIPCAPD_MODULE_DIR/$m.so" ] || fail "$m.so not built"
 done
 REGS=3; CALLS=3
-tcp_listening() { ss -Hltn "sport = :$1" | grep -q .; }
 
 # --- capture node (HEP over TCP, SQLite)
 CP=$(free_port tcp)

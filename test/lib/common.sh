@@ -16,13 +16,28 @@ cleanup_common() {
 }
 trap cleanup_common EXIT
 # free_port [udp|tcp]: a port the OS says is free on 127.0.0.1.
-free_port() {
+free_port() {  # free_port udp|tcp: a port on 127.0.0.1 free for both UDP and TCP
+  # (cfgs often listen on both protos of one port; tests run in parallel)
   "$PY" - "$1" <<'PY'
 import socket, sys
 t = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
-s = socket.socket(socket.AF_INET, t); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
+other = socket.SOCK_STREAM if t == socket.SOCK_DGRAM else socket.SOCK_DGRAM
+for _ in range(100):
+    s = socket.socket(socket.AF_INET, t); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
+    o = socket.socket(socket.AF_INET, other)
+    try:
+        o.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        o.close(); s.close()
+    print(port)
+    break
 PY
 }
+# udp_listening PORT / tcp_listening PORT: something listens there.
+udp_listening() { ss -Hlun "sport = :$1" | grep -q .; }
+tcp_listening() { ss -Hltn "sport = :$1" | grep -q .; }
 # wait_for CMD... : retries CMD for up to WAIT_SECS (default 10) seconds.
 wait_for() {
   local deadline=$(( $(date +%s) + ${WAIT_SECS:-10} ))

@@ -19,7 +19,6 @@ start_kamailio() {
   PIDS+=("$KAM_PID")
 }
 # udp_listening PORT: some socket is bound to 127.0.0.1:PORT (UDP).
-udp_listening() { ss -Hlun "sport = :$1" | grep -q .; }
 # start_capture_node NAME PORT DB_URL: a sipcapd HEP capture node (hep_udp on
 # 127.0.0.1:PORT, sipcapture hep_route none, rows into DB_URL through
 # db_mysql or db_sqlite by the URL's scheme). The cfg ($TMP/NAME.cfg) is
