@@ -75,7 +75,9 @@ TEST(BatchWriter, QuietNodeFlushesByTimer) {
   auto w = f.Make(f.Opts(), &t);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(w->Enqueue(t, MakeRow(i)).ok());
   auto start = std::chrono::steady_clock::now();
-  while (f.drv.StoredCount() < 5 && std::chrono::steady_clock::now() - start < 2s) {
+  // The driver holds the rows before the writer counts them: wait for both.
+  while ((f.drv.StoredCount() < 5 || w->counters().stored.Get() < 5) &&
+         std::chrono::steady_clock::now() - start < 2s) {
     std::this_thread::sleep_for(5ms);
   }
   EXPECT_EQ(f.drv.StoredCount(), 5u);
