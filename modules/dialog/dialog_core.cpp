@@ -111,7 +111,10 @@ bool DialogCore::RegisterCallback(uint64_t id, uint32_t mask, DlgCallback cb) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = by_id_.find(id);
   if (it == by_id_.end()) return false;
-  it->second->cbs.emplace_back(mask, std::move(cb));
+  auto cbs = it->second->cbs ? std::make_shared<Dialog::Callbacks>(*it->second->cbs)
+                             : std::make_shared<Dialog::Callbacks>();
+  cbs->emplace_back(mask, std::move(cb));
+  it->second->cbs = std::move(cbs);
   return true;
 }
 
@@ -129,7 +132,9 @@ std::shared_ptr<Dialog> DialogCore::Match(MsgContext& ctx, bool with_deleted) {
   std::lock_guard<std::mutex> l(mu_);
   auto [b, e] = by_callid_.equal_range(callid);
   for (auto it = b; it != e; ++it) {
-    auto& d = by_id_[it->second];
+    auto found = by_id_.find(it->second);
+    if (found == by_id_.end()) continue;
+    const auto& d = found->second;
     if (!with_deleted && d->state == kDeleted) continue;
     bool fwd = ft == d->from_tag && (tt == d->to_tag || d->to_tag.empty() || tt.empty());
     bool rev = tt == d->from_tag && ft == d->to_tag;
@@ -183,14 +188,15 @@ void DialogCore::OnRequest(MsgContext& req) {
 }
 
 void DialogCore::Fire(const std::shared_ptr<Dialog>& d, DlgCbParams p) {
-  std::vector<std::pair<uint32_t, DlgCallback>> cbs;
+  std::shared_ptr<const Dialog::Callbacks> cbs;
   {
     std::lock_guard<std::mutex> l(mu_);
     cbs = d->cbs;
     p.state = d->state;
   }
   p.dlg_id = d->id;
-  for (auto& [mask, cb] : cbs)
+  if (!cbs) return;
+  for (const auto& [mask, cb] : *cbs)
     if (mask & p.type) cb(p);
 }
 

@@ -7,10 +7,10 @@
 // Thread-safety: one mutex for the table; callbacks are run without it.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "modules/dialog/dialog_api.h"
@@ -24,7 +24,10 @@ struct Dialog {
   uint32_t invite_cseq = 0;  // CSeq number of the INVITE that created it
   int state = kUnconfirmed;
   int64_t expires_ms = 0;  // confirmed dialogs: timeout; deleted ones: end of the linger
-  std::vector<std::pair<uint32_t, DlgCallback>> cbs;
+  // Replaced, never changed in place (RegisterCallback copies it): Fire
+  // takes a reference under the lock and runs the callbacks without it.
+  using Callbacks = std::vector<std::pair<uint32_t, DlgCallback>>;
+  std::shared_ptr<const Callbacks> cbs;
 };
 
 class DialogCore : public DialogApi {
@@ -52,8 +55,8 @@ class DialogCore : public DialogApi {
   tm::TmApi* tm_;
   int timeout_s_;
   std::mutex mu_;
-  std::map<uint64_t, std::shared_ptr<Dialog>> by_id_;
-  std::multimap<std::string, uint64_t> by_callid_;
+  std::unordered_map<uint64_t, std::shared_ptr<Dialog>> by_id_;
+  std::unordered_multimap<std::string, uint64_t> by_callid_;
   uint64_t next_id_ = 0;
 };
 

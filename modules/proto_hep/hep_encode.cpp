@@ -66,7 +66,10 @@ const std::string* StrField(const Packet& p, uint16_t t) {
 Status EncodeV3(const Packet& p, std::string* out) {
   std::string& o = *out;
   o.clear();
-  o.reserve(p.payload.size() + 128);
+  size_t extra = 0;
+  for (const Chunk& c : p.extra) extra += c.data.size() + 6;
+  // Fixed chunks take at most about 110 bytes (IPv6), strings 6 + size each.
+  o.reserve(p.payload.size() + p.correlation_id.size() + extra + 160);
   o.append(reinterpret_cast<const char*>(kMagicHep3), 4);
   PutBe(&o, 0, 2);  // patched below
   if (p.Has(kChunkIpFamily)) PutIntChunk(&o, kChunkIpFamily, p.family);

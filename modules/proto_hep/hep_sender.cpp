@@ -24,6 +24,9 @@ constexpr int kTls13VerdictMs = 500;
 // packet).
 constexpr size_t kUdpBatch = 64;
 constexpr std::chrono::microseconds kUdpLinger{500};
+// Empty lingers in a row after which the thread sleeps until a packet
+// comes (Enqueue wakes it) instead of pacing by the clock.
+constexpr int kIdleLingers = 4;
 
 // Polls fd for POLLOUT until the deadline; false when it has passed.
 bool WaitWritable(int fd, std::chrono::steady_clock::time_point deadline) {
@@ -346,25 +349,39 @@ void HepSender::SendStreamBatch(std::unique_lock<std::mutex>* l) {
 
 void HepSender::Run() {
   std::unique_lock<std::mutex> l(mu_);
-  int attempts = 0;  // failed writes of the packet at the front
+  int attempts = 0;         // failed writes of the packet at the front
+  int idle = kIdleLingers;  // lingers in a row that found nothing to send
   while (true) {
-    waiting_ = true;
-    cv_.wait(l, [this] { return stop_ || !q_.empty() || (spool_ && !spool_->empty()); });
-    waiting_ = false;
-    if (stop_) break;
     bool udp = dest_.transport == Transport::kUdp;
-    if (!spool_ && fd_ >= 0 && (udp || (dest_.transport == Transport::kTcp && !tls_))) {
-      // Let a burst build up (at most kUdpLinger) and send it with one call.
+    bool batched = !spool_ && fd_ >= 0 && (udp || (dest_.transport == Transport::kTcp && !tls_));
+    if (batched && idle < kIdleLingers) {
+      // Busy: pace by the clock. Wait kUdpLinger for a burst to build up
+      // (a full batch wakes the thread early) and send it with one call;
+      // producers never have to wake the thread, so a steady stream costs
+      // them no futex call and the thread one wake-up per batch.
       if (q_.size() < kUdpBatch) {
         lingering_ = true;
         cv_.wait_for(l, kUdpLinger, [this] { return stop_ || q_.size() >= kUdpBatch; });
         lingering_ = false;
-        if (stop_) break;
       }
+      if (stop_) break;
+      if (q_.empty()) {
+        ++idle;
+        continue;
+      }
+      idle = 0;
       if (udp)
         SendUdpBatch(&l);
       else
         SendStreamBatch(&l);
+      continue;
+    }
+    waiting_ = true;
+    cv_.wait(l, [this] { return stop_ || !q_.empty() || (spool_ && !spool_->empty()); });
+    waiting_ = false;
+    if (stop_) break;
+    if (batched) {
+      idle = 0;  // woken from idle by a packet: back to paced batches
       continue;
     }
     // The front packet stays queued until it is written or given up, so a

@@ -8,7 +8,9 @@
 // for the reconnect; a failed TCP write reconnects and retries it once.
 // Without a spool, UDP and plain TCP packets go out in batches of up to 64
 // per system call (sendmmsg / one sendmsg), the thread waiting up to 500 us
-// for a batch to fill.
+// for a batch to fill. While packets keep coming the thread paces itself
+// by that clock (producers never wake it); after 4 empty waits it sleeps
+// until the next packet.
 // Drops are counted in send_dropped and by reason: send_dropped_full (the
 // new packet, queue full), send_dropped_write (UDP send error, or a TCP
 // write that failed twice), send_dropped_shutdown (queued at stop).

@@ -43,6 +43,9 @@ Status HepService::Finalize() {
   auto tls = TlsContext::CreateClient(cfg_.tls);
   if (!tls.ok()) return tls.status();
   tls_client_ = std::move(tls.value());
+  declared_count_ = dests_.size();
+  declared_senders_ = std::make_unique<std::atomic<HepSender*>[]>(declared_count_);
+  for (size_t i = 0; i < declared_count_; ++i) declared_senders_[i] = nullptr;
   // With spools, start the declared destinations now: a spool left by the
   // previous run is replayed without waiting for new traffic.
   if (!cfg_.hep_spool_dir.empty())
@@ -126,10 +129,20 @@ void HepService::Encapsulate(Packet* p, const KeyValues& parts, const KeyValues&
 }
 
 HepSender* HepService::SenderFor(const Destination& d) {
+  std::atomic<HepSender*>* slot = nullptr;
+  std::less<const Destination*> before;
+  if (declared_count_ && !before(&d, dests_.data()) &&
+      before(&d, dests_.data() + declared_count_)) {
+    slot = &declared_senders_[static_cast<size_t>(&d - dests_.data())];
+    if (HepSender* s = slot->load(std::memory_order_acquire)) return s;
+  }
   std::string key = d.Key();
   std::lock_guard<std::mutex> l(senders_mu_);
   auto it = senders_.find(key);
-  if (it != senders_.end()) return it->second.get();
+  if (it != senders_.end()) {
+    if (slot) slot->store(it->second.get(), std::memory_order_release);
+    return it->second.get();
+  }
   SenderOptions o;
   o.queue_max = static_cast<size_t>(std::max(1, cfg_.hep_send_queue_size));
   o.connect_timeout_ms = std::max(1, cfg_.hep_connect_timeout);
@@ -140,6 +153,7 @@ HepSender* HepService::SenderFor(const Destination& d) {
   auto s = std::make_unique<HepSender>(d, o, &stats_);
   HepSender* raw = s.get();
   senders_.emplace(key, std::move(s));
+  if (slot) slot->store(raw, std::memory_order_release);
   return raw;
 }
 
@@ -169,6 +183,7 @@ Status HepService::SendRaw(const Destination& dest, std::string bytes) {
 
 void HepService::StopSenders() {
   std::lock_guard<std::mutex> l(senders_mu_);
+  for (size_t i = 0; i < declared_count_; ++i) declared_senders_[i] = nullptr;
   senders_.clear();
 }
 

@@ -5,6 +5,7 @@
 // happens on the main thread before workers start; the rest is thread-safe.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -84,6 +85,10 @@ class HepService : public HepApi {
   std::shared_ptr<const TlsContext> tls_client_;  // senders with transport=tls
   std::mutex senders_mu_;
   std::map<std::string, std::unique_ptr<HepSender>> senders_;
+  // The sender of each hep_id declared before Finalize (dests_ is frozen
+  // then), by index: found without building its key or taking the lock.
+  std::unique_ptr<std::atomic<HepSender*>[]> declared_senders_;
+  size_t declared_count_ = 0;
 };
 
 }  // namespace sipcapd::hep

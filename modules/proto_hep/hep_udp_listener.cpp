@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +17,10 @@ namespace sipcapd::hep {
 namespace {
 constexpr int kBatch = 16;
 constexpr size_t kDatagramBuf = 65536;  // > 65535: a full datagram never truncates
+// After a read that emptied the socket, a worker that just received pauses
+// this long and then reads without blocking, instead of sleeping on the
+// socket at once (see Serve()).
+constexpr timespec kCoalesce{0, 250000};
 
 }  // namespace
 
@@ -94,6 +99,7 @@ void HepUdpListener::Serve(int worker_index, const std::atomic<bool>& stop) {
   // wake-up, and a datagram wakes one worker (the socket's wait is
   // exclusive) instead of every worker polling the socket. SO_RCVTIMEO
   // (Open) bounds the wait so `stop` is seen within 100 ms.
+  bool busy = false;
   while (!stop.load(std::memory_order_relaxed) && !closing_.load(std::memory_order_relaxed)) {
     for (int i = 0; i < kBatch; ++i) {
       iov[i] = {bufs.data() + i * kDatagramBuf, kDatagramBuf};
@@ -105,7 +111,9 @@ void HepUdpListener::Serve(int worker_index, const std::atomic<bool>& stop) {
       msgs[i].msg_hdr.msg_control = ctrl.data() + i * CMSG_SPACE(sizeof(uint32_t));
       msgs[i].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(uint32_t));
     }
-    int n = recvmmsg(fd_, msgs, kBatch, MSG_WAITFORONE | MSG_TRUNC, nullptr);
+    int n =
+        recvmmsg(fd_, msgs, kBatch, (busy ? MSG_DONTWAIT : MSG_WAITFORONE) | MSG_TRUNC, nullptr);
+    busy = n > 0;
     if (n <= 0) continue;
     for (int i = 0; i < n; ++i) {
       msghdr& h = msgs[i].msg_hdr;
@@ -124,6 +132,7 @@ void HepUdpListener::Serve(int worker_index, const std::atomic<bool>& stop) {
       net.src = SockAddr::FromSockaddr(reinterpret_cast<sockaddr*>(&peers[i]));
       rx_->OnPacket(std::string_view(bufs.data() + i * kDatagramBuf, msgs[i].msg_len), net, vars);
     }
+    if (n < kBatch) nanosleep(&kCoalesce, nullptr);
   }
   (void)worker_index;
 }

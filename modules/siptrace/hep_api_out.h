@@ -25,6 +25,7 @@ class HepApiOut : public HepOut {
                    const hep::KeyValues& extra) override {
     api_->Encapsulate(p, parts, extra);
   }
+  bool homer5() override { return api_->homer_version() == 5; }
 
  private:
   static std::string InlineSpec(const TraceDest& d);

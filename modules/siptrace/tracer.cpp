@@ -251,10 +251,15 @@ int Tracer::TraceRecordTo(const TraceRecord& r, const std::string& id, bool is_r
       pkt_built = true;
       // OpenSIPS add_payload_part("payload", msg) (+ "net" correlation):
       // unchanged in HOMER5 mode, {"payload": ...} JSON in HOMER6 mode.
+      // ToHepPacket has put the message in the payload already: the
+      // HOMER5 form of that one part, so only HOMER6 re-encapsulates it.
       if (pkt && hep_) {
         hep::KeyValues extra;
         if (!r.net_correlation.empty()) extra.emplace_back("net", r.net_correlation);
-        hep_->Encapsulate(&*pkt, {{"payload", r.msg}}, extra);
+        if (!hep_->homer5())
+          hep_->Encapsulate(&*pkt, {{"payload", r.msg}}, extra);
+        else if (!extra.empty())
+          hep_->Encapsulate(&*pkt, {}, extra);
       }
     }
     if (SendOne(*d, r, pkt))

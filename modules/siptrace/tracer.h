@@ -65,6 +65,9 @@ class HepOut {
   // delimiter (used when proto_hep is not loaded).
   virtual void Encapsulate(hep::Packet* p, const hep::KeyValues& parts,
                            const hep::KeyValues& extra);
+  // True when Encapsulate puts a lone payload part into the payload as it
+  // is (the HOMER5 form): a traced message then needs no encapsulation.
+  virtual bool homer5() { return true; }
 };
 
 // The HOMER5 form with the ":" delimiter (proto_hep's default settings).

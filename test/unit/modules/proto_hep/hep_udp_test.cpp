@@ -94,6 +94,57 @@ TEST(HepUdp, SenderToListenerToCallback) {
   EXPECT_EQ(svc.stats().decoded.Get(), 2);
 }
 
+// Bursts with pauses of several lengths take the sender from paced batches
+// to idle and back (4 empty 500 us waits) and the listener from pausing
+// between reads to sleeping on the socket and back: every packet arrives,
+// in order, through one sender (a declared hep_id, found without its key).
+TEST(HepUdp, BurstsAndPausesArriveCompleteAndInOrder) {
+  HepService svc;
+  std::mutex mu;
+  std::vector<std::string> payloads;
+  svc.RegisterReceiveCallback([&](MsgContext& ctx) {
+    std::lock_guard<std::mutex> l(mu);
+    payloads.push_back(ctx.buf);
+  });
+  Running run(svc);
+  ASSERT_TRUE(svc.AddHepId("[d] 127.0.0.1:" + std::to_string(run.listener->local().port) +
+                           "; transport=udp; version=3")
+                  .ok());
+  ASSERT_TRUE(svc.Finalize().ok());
+  MsgContext ctx;
+  ctx.rcv.src = {IpAddr::Parse("10.0.0.1").value(), 5060};
+  ctx.rcv.dst = {IpAddr::Parse("10.0.0.2").value(), 5070};
+  ctx.rcv.proto = Proto::kUdp;
+  int seq = 0;
+  for (auto pause : {0ms, 1ms, 3ms, 10ms, 50ms, 0ms}) {
+    std::this_thread::sleep_for(pause);
+    for (int i = 0; i < 300; ++i) {
+      ctx.buf = "OPTIONS sip:" + std::to_string(seq++) + "@example.com SIP/2.0\r\n\r\n";
+      ASSERT_TRUE(svc.Send("d", svc.BuildPacket(ctx, kProtoSip)).ok());
+    }
+  }
+  ASSERT_TRUE(WaitFor([&] {
+    std::lock_guard<std::mutex> l(mu);
+    return payloads.size() == 1800;
+  })) << payloads.size();
+  {
+    std::lock_guard<std::mutex> l(mu);
+    for (int i = 0; i < 1800; ++i)
+      ASSERT_EQ(payloads[i], "OPTIONS sip:" + std::to_string(i) + "@example.com SIP/2.0\r\n\r\n");
+  }
+  EXPECT_EQ(svc.stats().sent.Get(), 1800);
+  EXPECT_EQ(svc.stats().connects.Get(), 1);
+  EXPECT_EQ(svc.stats().send_dropped.Get(), 0);
+  // A lone packet after the sender went idle still goes out.
+  std::this_thread::sleep_for(20ms);
+  ctx.buf = "lone";
+  ASSERT_TRUE(svc.Send("d", svc.BuildPacket(ctx, kProtoSip)).ok());
+  EXPECT_TRUE(WaitFor([&] {
+    std::lock_guard<std::mutex> l(mu);
+    return payloads.size() == 1801 && payloads.back() == "lone";
+  }));
+}
+
 TEST(HepUdp, UnhandledBadAndAuthAreCounted) {
   HepService svc;
   ASSERT_TRUE(svc.Finalize().ok());
