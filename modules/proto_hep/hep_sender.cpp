@@ -23,7 +23,7 @@ constexpr int kTls13VerdictMs = 500;
 // long the thread waits for a batch to fill (the added latency of a lone
 // packet).
 constexpr size_t kUdpBatch = 64;
-constexpr std::chrono::microseconds kUdpLinger{500};
+constexpr std::chrono::microseconds kUdpLinger{1000};
 // Empty lingers in a row after which the thread sleeps until a packet
 // comes (Enqueue wakes it) instead of pacing by the clock.
 constexpr int kIdleLingers = 4;

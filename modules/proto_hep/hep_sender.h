@@ -7,7 +7,7 @@
 // stays at the head of the queue until written: a failed connect keeps it
 // for the reconnect; a failed TCP write reconnects and retries it once.
 // Without a spool, UDP and plain TCP packets go out in batches of up to 64
-// per system call (sendmmsg / one sendmsg), the thread waiting up to 500 us
+// per system call (sendmmsg / one sendmsg), the thread waiting up to 1 ms
 // for a batch to fill. While packets keep coming the thread paces itself
 // by that clock (producers never wake it); after 4 empty waits it sleeps
 // until the next packet.
@@ -68,7 +68,7 @@ class HepSender {
  private:
   void Run();
   // UDP without spool, connected: sends up to 64 queued datagrams with one
-  // sendmmsg, after waiting up to 500 us for them to accumulate (called and returns with mu_ held;
+  // sendmmsg, after waiting up to 1 ms for them to accumulate (called and returns with mu_ held;
   // unlocked while sending).
   void SendUdpBatch(std::unique_lock<std::mutex>* l);
   // Plain TCP without spool, connected: the same for up to 64 queued
@@ -90,7 +90,7 @@ class HepSender {
   std::deque<std::string> q_;
   bool stop_ = false;
   bool waiting_ = false;    // Run() sleeps on an empty queue (Enqueue notifies)
-  bool lingering_ = false;  // Run() waits up to 500 us for a batch to fill
+  bool lingering_ = false;  // Run() waits up to 1 ms for a batch to fill
   int fd_ = -1;
   std::unique_ptr<TlsSession> tls_;      // transport=tls, while connected
   std::unique_ptr<HepDestSpool> spool_;  // optional; guarded by mu_

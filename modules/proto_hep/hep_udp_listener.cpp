@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -15,12 +16,16 @@
 
 namespace sipcapd::hep {
 namespace {
-constexpr int kBatch = 16;
+constexpr int kBatch = 64;
 constexpr size_t kDatagramBuf = 65536;  // > 65535: a full datagram never truncates
 // After a read that emptied the socket, a worker that just received pauses
-// this long and then reads without blocking, instead of sleeping on the
-// socket at once (see Serve()).
-constexpr timespec kCoalesce{0, 250000};
+// and then reads without blocking, instead of sleeping on the socket at
+// once (see Serve()): for at most 1 ms, and no longer than half the receive
+// buffer takes to fill at 200 MB/s (a burst of ~200k packets/s of 1 KB
+// starting during the pause is not dropped); 530 us with the default
+// 208 KB buffer.
+constexpr long kMaxPauseNs = 1000000;
+constexpr double kPauseFillBytesPerNs = 0.2;
 
 }  // namespace
 
@@ -65,6 +70,8 @@ Status HepUdpListener::Open() {
   }
   socklen_t il = sizeof(int);
   getsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &effective_rcvbuf_, &il);
+  pause_ns_ =
+      std::min(kMaxPauseNs, static_cast<long>(effective_rcvbuf_ / 2 / kPauseFillBytesPerNs));
   if (bind(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0)
     return Status::Unavailable("hep_udp bind " + addr.ToString() + ": " + strerror(errno));
   sockaddr_storage bound;
@@ -100,6 +107,7 @@ void HepUdpListener::Serve(int worker_index, const std::atomic<bool>& stop) {
   // exclusive) instead of every worker polling the socket. SO_RCVTIMEO
   // (Open) bounds the wait so `stop` is seen within 100 ms.
   bool busy = false;
+  const timespec pause{0, pause_ns_};
   while (!stop.load(std::memory_order_relaxed) && !closing_.load(std::memory_order_relaxed)) {
     for (int i = 0; i < kBatch; ++i) {
       iov[i] = {bufs.data() + i * kDatagramBuf, kDatagramBuf};
@@ -132,7 +140,7 @@ void HepUdpListener::Serve(int worker_index, const std::atomic<bool>& stop) {
       net.src = SockAddr::FromSockaddr(reinterpret_cast<sockaddr*>(&peers[i]));
       rx_->OnPacket(std::string_view(bufs.data() + i * kDatagramBuf, msgs[i].msg_len), net, vars);
     }
-    if (n < kBatch) nanosleep(&kCoalesce, nullptr);
+    if (n < kBatch && pause_ns_ > 0) nanosleep(&pause, nullptr);
   }
   (void)worker_index;
 }

@@ -44,6 +44,7 @@ class HepUdpListener : public Listener {
   int fd_ = -1;
   SockAddr local_;
   int effective_rcvbuf_ = 0;
+  long pause_ns_ = 0;  // Serve(): pause after a read that emptied the socket
   std::string name_;
   std::atomic<bool> closing_{false};
 };

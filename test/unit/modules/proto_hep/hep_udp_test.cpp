@@ -95,7 +95,7 @@ TEST(HepUdp, SenderToListenerToCallback) {
 }
 
 // Bursts with pauses of several lengths take the sender from paced batches
-// to idle and back (4 empty 500 us waits) and the listener from pausing
+// to idle and back (4 empty 1 ms waits) and the listener from pausing
 // between reads to sleeping on the socket and back: every packet arrives,
 // in order, through one sender (a declared hep_id, found without its key).
 TEST(HepUdp, BurstsAndPausesArriveCompleteAndInOrder) {
