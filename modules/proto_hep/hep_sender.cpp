@@ -27,6 +27,9 @@ constexpr std::chrono::microseconds kUdpLinger{1000};
 // Empty lingers in a row after which the thread sleeps until a packet
 // comes (Enqueue wakes it) instead of pacing by the clock.
 constexpr int kIdleLingers = 4;
+// Sent buffers kept for EnqueueSwap: how many, and the largest kept.
+constexpr size_t kMaxSpare = 2 * kUdpBatch;
+constexpr size_t kMaxSpareCapacity = 16384;
 
 // Polls fd for POLLOUT until the deadline; false when it has passed.
 bool WaitWritable(int fd, std::chrono::steady_clock::time_point deadline) {
@@ -64,25 +67,56 @@ HepSender::~HepSender() {
   Disconnect();
 }
 
+bool HepSender::EnqueueLocked(std::string* bytes, bool* wake) {
+  *wake = false;
+  if (spool_ && (down_ || q_.size() >= opts_.queue_max || !spool_->empty())) {
+    if (!spool_->Append(*bytes)) return false;
+    bytes->clear();
+  } else if (q_.size() >= opts_.queue_max) {
+    stats_->send_dropped.Inc();
+    stats_->send_dropped_full.Inc();
+    return false;
+  } else {
+    q_.push_back(std::move(*bytes));
+  }
+  // Wake the thread only when it sleeps on an empty queue: one futex
+  // call per burst instead of one per packet.
+  // While it lingers for a batch, only a full batch wakes it early.
+  *wake = waiting_ || (lingering_ && q_.size() >= kUdpBatch);
+  return true;
+}
+
 bool HepSender::Enqueue(std::string bytes) {
+  bool ok, wake;
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (spool_ && (down_ || q_.size() >= opts_.queue_max || !spool_->empty())) {
-      if (!spool_->Append(bytes)) return false;
-    } else if (q_.size() >= opts_.queue_max) {
-      stats_->send_dropped.Inc();
-      stats_->send_dropped_full.Inc();
-      return false;
-    } else {
-      q_.push_back(std::move(bytes));
-    }
-    // Wake the thread only when it sleeps on an empty queue: one futex
-    // call per burst instead of one per packet.
-    // While it lingers for a UDP batch, only a full batch wakes it early.
-    if (!waiting_ && !(lingering_ && q_.size() >= kUdpBatch)) return true;
+    ok = EnqueueLocked(&bytes, &wake);
   }
-  cv_.notify_one();
-  return true;
+  if (wake) cv_.notify_one();
+  return ok;
+}
+
+bool HepSender::EnqueueSwap(std::string* bytes) {
+  bool ok, wake;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    ok = EnqueueLocked(bytes, &wake);
+    if (ok && !spare_.empty()) {
+      *bytes = std::move(spare_.back());
+      spare_.pop_back();
+    }
+  }
+  if (wake) cv_.notify_one();
+  return ok;
+}
+
+void HepSender::Recycle(std::string* b) {
+  if (spare_.size() >= kMaxSpare || b->capacity() > kMaxSpareCapacity) {
+    std::string().swap(*b);
+    return;
+  }
+  b->clear();
+  spare_.push_back(std::move(*b));
 }
 
 size_t HepSender::queued() const {
@@ -292,6 +326,7 @@ void HepSender::SendUdpBatch(std::unique_lock<std::mutex>* l) {
   }
   backoff_ms_ = 0;
   l->lock();
+  for (size_t i = 0; i < count; ++i) Recycle(&batch[i]);
 }
 
 void HepSender::SendStreamBatch(std::unique_lock<std::mutex>* l) {
@@ -344,7 +379,10 @@ void HepSender::SendStreamBatch(std::unique_lock<std::mutex>* l) {
   }
   stats_->sent.Inc(static_cast<int64_t>(full));
   l->lock();
-  for (size_t i = 0; i < full; ++i) q_.pop_front();
+  for (size_t i = 0; i < full; ++i) {
+    Recycle(&q_.front());
+    q_.pop_front();
+  }
 }
 
 void HepSender::Run() {

@@ -35,6 +35,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "modules/proto_hep/hep_dest_spool.h"
 #include "modules/proto_hep/hep_id.h"
@@ -62,6 +63,11 @@ class HepSender {
   // False (and counted in send_dropped) when the queue is full (with a
   // spool: when the spool is full).
   bool Enqueue(std::string bytes);
+  // Enqueue(std::move(*bytes)), handing back in *bytes an empty buffer
+  // whose packet the thread has sent (or an empty string): a caller that
+  // encodes its next packet into it allocates nothing, and buffers are not
+  // freed on another thread than the one that allocated them.
+  bool EnqueueSwap(std::string* bytes);
   size_t queued() const;
   const Destination& dest() const { return dest_; }
 
@@ -81,6 +87,11 @@ class HepSender {
   bool StartTls(int fd);  // handshake on a connected socket; sets tls_
   bool TlsWrite(const std::string& b);
   void Disconnect();
+  // Keeps a sent packet's buffer for EnqueueSwap (mu_ held); a full spare
+  // list or a large buffer frees it instead.
+  void Recycle(std::string* b);
+  // Queues (or spools / drops) one packet with mu_ held; *wake: notify.
+  bool EnqueueLocked(std::string* bytes, bool* wake);
 
   Destination dest_;
   SenderOptions opts_;
@@ -88,6 +99,7 @@ class HepSender {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> q_;
+  std::vector<std::string> spare_;  // sent buffers for EnqueueSwap
   bool stop_ = false;
   bool waiting_ = false;    // Run() sleeps on an empty queue (Enqueue notifies)
   bool lingering_ = false;  // Run() waits up to 1 ms for a batch to fill

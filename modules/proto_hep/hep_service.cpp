@@ -164,19 +164,26 @@ Status HepService::Send(const std::string& dest_name, const Packet& p) {
 }
 
 Status HepService::SendTo(const Destination& dest, const Packet& p) {
-  std::string bytes;
+  // Encoded into a buffer the sender has already sent and handed back
+  // (EnqueueSwap): a steady stream allocates nothing per packet.
+  thread_local std::string bytes;
   Status st = Encode(p, dest.version, &bytes);
   if (!st.ok()) {
     stats_.send_errors.Inc();
     return st;
   }
-  return SendRaw(dest, std::move(bytes));
+  return Queue(dest, &bytes, true);
 }
 
 Status HepService::SendRaw(const Destination& dest, std::string bytes) {
+  return Queue(dest, &bytes, false);
+}
+
+Status HepService::Queue(const Destination& dest, std::string* bytes, bool swap) {
   if (dest.transport == Transport::kTls && !tls_client_)
     return Status::Unavailable("hep_id " + dest.name + ": TLS is not set up (init not run)");
-  if (!SenderFor(dest)->Enqueue(std::move(bytes)))
+  HepSender* s = SenderFor(dest);
+  if (!(swap ? s->EnqueueSwap(bytes) : s->Enqueue(std::move(*bytes))))
     return Status::Unavailable("hep_id " + dest.name + ": send queue full");
   return Status::Ok();
 }

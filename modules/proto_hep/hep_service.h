@@ -77,6 +77,9 @@ class HepService : public HepApi {
 
  private:
   HepSender* SenderFor(const Destination& d);
+  // Queues *bytes on dest's sender; with swap (SendTo's thread-local
+  // buffer) a sent buffer comes back in *bytes.
+  Status Queue(const Destination& dest, std::string* bytes, bool swap);
 
   ProtoHepConfig cfg_;
   HepStats stats_;
