@@ -145,6 +145,48 @@ TEST(HepUdp, BurstsAndPausesArriveCompleteAndInOrder) {
   }));
 }
 
+// EnqueueSwap hands back buffers the thread has sent (emptied, capacity
+// kept); what was queued goes out unchanged.
+TEST(HepSender, EnqueueSwapRecyclesSentBuffers) {
+  HepService svc;
+  std::atomic<int> got{0};
+  svc.RegisterReceiveCallback([&](MsgContext& ctx) {
+    if (ctx.buf == "payload " + std::to_string(got.load())) ++got;
+  });
+  ASSERT_TRUE(svc.Finalize().ok());
+  Running run(svc);
+  Destination d = ParseHepId("[x] 127.0.0.1:" + std::to_string(run.listener->local().port) +
+                             "; transport=udp; version=3")
+                      .value();
+  HepSender sender(d, SenderOptions{}, &svc.stats());
+  MsgContext ctx;
+  ctx.rcv.src = {IpAddr::Parse("10.0.0.1").value(), 5060};
+  ctx.rcv.dst = {IpAddr::Parse("10.0.0.2").value(), 5070};
+  ctx.rcv.proto = Proto::kUdp;
+  std::string buf;
+  for (int i = 0; i < 10; ++i) {
+    ctx.buf = "payload " + std::to_string(i);
+    ASSERT_TRUE(Encode(svc.BuildPacket(ctx, kProtoSip), 3, &buf).ok());
+    ASSERT_TRUE(sender.EnqueueSwap(&buf));
+    ASSERT_TRUE(buf.empty());
+  }
+  ASSERT_TRUE(WaitFor([&] { return got.load() == 10; })) << got.load();
+  // The thread recycles a batch just after sending it: a few more packets
+  // at most until one comes back.
+  int n = 10;
+  bool recycled = false;
+  while (!recycled && n < 100) {
+    ctx.buf = "payload " + std::to_string(n++);
+    ASSERT_TRUE(Encode(svc.BuildPacket(ctx, kProtoSip), 3, &buf).ok());
+    ASSERT_TRUE(sender.EnqueueSwap(&buf));
+    EXPECT_TRUE(buf.empty());
+    recycled = buf.capacity() > ctx.buf.size();  // a sent packet's buffer
+    if (!recycled) std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_TRUE(recycled);
+  EXPECT_TRUE(WaitFor([&] { return got.load() == n; })) << got.load();
+}
+
 TEST(HepUdp, UnhandledBadAndAuthAreCounted) {
   HepService svc;
   ASSERT_TRUE(svc.Finalize().ok());
