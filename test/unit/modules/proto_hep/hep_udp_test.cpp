@@ -149,9 +149,11 @@ TEST(HepUdp, BurstsAndPausesArriveCompleteAndInOrder) {
 // kept); what was queued goes out unchanged.
 TEST(HepSender, EnqueueSwapRecyclesSentBuffers) {
   HepService svc;
+  // Longer than a moved-from string's inline capacity.
+  auto payload = [](int i) { return "payload " + std::to_string(i) + std::string(300, '.'); };
   std::atomic<int> got{0};
   svc.RegisterReceiveCallback([&](MsgContext& ctx) {
-    if (ctx.buf == "payload " + std::to_string(got.load())) ++got;
+    if (ctx.buf == payload(got.load())) ++got;
   });
   ASSERT_TRUE(svc.Finalize().ok());
   Running run(svc);
@@ -165,7 +167,7 @@ TEST(HepSender, EnqueueSwapRecyclesSentBuffers) {
   ctx.rcv.proto = Proto::kUdp;
   std::string buf;
   for (int i = 0; i < 10; ++i) {
-    ctx.buf = "payload " + std::to_string(i);
+    ctx.buf = payload(i);
     ASSERT_TRUE(Encode(svc.BuildPacket(ctx, kProtoSip), 3, &buf).ok());
     ASSERT_TRUE(sender.EnqueueSwap(&buf));
     ASSERT_TRUE(buf.empty());
@@ -176,7 +178,7 @@ TEST(HepSender, EnqueueSwapRecyclesSentBuffers) {
   int n = 10;
   bool recycled = false;
   while (!recycled && n < 100) {
-    ctx.buf = "payload " + std::to_string(n++);
+    ctx.buf = payload(n++);
     ASSERT_TRUE(Encode(svc.BuildPacket(ctx, kProtoSip), 3, &buf).ok());
     ASSERT_TRUE(sender.EnqueueSwap(&buf));
     EXPECT_TRUE(buf.empty());
