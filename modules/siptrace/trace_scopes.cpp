@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/sip/msg_helpers.h"
+#include "modules/proto_tcp/tcp_trace.h"
 
 namespace sipcapd::siptrace {
 namespace {
@@ -63,11 +64,13 @@ bool TraceTransaction(Tracer& tracer, tm::TmApi& tm, MsgContext& ctx, const Scop
   }
   if (!(s.types & kTypeSip)) return true;
   ScopeTrace st = s;
+  if (st.net_correlation.empty()) st.net_correlation = proto_tcp::TcpConnCorrelation(ctx);
   uint32_t mask = tm::kTmcbRequestIn | tm::kTmcbRequestOut | tm::kTmcbReplyIn | tm::kTmcbReplyOut;
   return tm.RegisterCallback(ctx, mask, [t, st](const tm::TmCbParams& p) {
     bool in = p.type == tm::kTmcbRequestIn || p.type == tm::kTmcbReplyIn;
     TraceRecord r = RecordFromTm(p, in ? "in" : "out", t->options().local_ip, NowUs());
     r.trace_attrs = st.attrs;
+    r.net_correlation = st.net_correlation;
     t->TraceRecordTo(r, st.id, p.is_request);
   });
 }
@@ -84,6 +87,7 @@ bool TraceDialog(Tracer& tracer, tm::TmApi& tm, dialog::DialogApi& dlg, MsgConte
   Tracer* t = &tracer;
   tm::TmApi* tmp = &tm;
   ScopeTrace st = s;
+  if (st.net_correlation.empty()) st.net_correlation = proto_tcp::TcpConnCorrelation(ctx);
   std::string callid = (s.types & kTypeXlog) ? CallIdOf(ctx) : std::string();
   if (!callid.empty()) tracer.contexts().AddCall(callid, {s.id, s.types}, kDialogContextTtl);
   bool ok = dlg.RegisterCallback(id, dialog::kDlgcbReqWithin | dialog::kDlgcbTerminated,

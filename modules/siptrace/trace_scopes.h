@@ -24,6 +24,11 @@ struct ScopeTrace {
   std::string id;
   uint32_t types = kTypeSip;
   std::string attrs;
+  // The "net" extra correlation of every packet of the transaction /
+  // dialog: the traced TCP connection the sip_trace() message came on (as
+  // OpenSIPS keeps its conn_id in the trace info). TraceTransaction and
+  // TraceDialog fill it from their message when it is empty.
+  std::string net_correlation;
 };
 
 // A record for a message seen by tm: `dir` "in"/"out". A wildcard address

@@ -3,28 +3,22 @@
 
 #include <gtest/gtest.h>
 
+#include "test/unit/modules/tm/fake_tm_api.h"
+
 namespace sipcapd::dialog {
 namespace {
 
-// A TmApi that records the callbacks so the test plays tm's part.
-class FakeTm : public tm::TmApi {
+// tm's part: the callbacks are kept, replies fired by the test.
+class FakeTm : public tm::testing::FakeTmApi {
  public:
-  bool RegisterCallback(MsgContext&, uint32_t mask, tm::TmCallback cb) override {
-    cbs.emplace_back(mask, std::move(cb));
-    return true;
-  }
-  void OnNewRequest(tm::TmRequestHook) override {}
-  uint64_t TransactionId(MsgContext&) override { return 0; }
   void Reply(int code, const std::string& msg) {
     tm::TmCbParams p;
     p.type = tm::kTmcbReplyIn;
     p.is_request = false;
     p.code = code;
     p.msg = msg;
-    for (auto& [m, cb] : cbs)
-      if (m & p.type) cb(p);
+    Fire(p);
   }
-  std::vector<std::pair<uint32_t, tm::TmCallback>> cbs;
 };
 
 MsgContext Ctx(const std::string& method, const std::string& from_tag, const std::string& to_tag,

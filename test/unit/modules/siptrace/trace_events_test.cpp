@@ -4,7 +4,8 @@
 // expiry), the xlog HEP packet (proto type 100, parts, correlation), HOMER5
 // and HOMER6 (JSON) encapsulation of SIP and xlog packets through the real
 // proto_hep HepService, the "net" extra correlation of a TCP message, the
-// MI trace helpers (bwlist, request/reply parts) and the MICORR guid.
+// MI trace helpers (bwlist, request/reply parts) and the MICORR guid; the
+// "net" correlation of transaction-scope packets (tm callbacks).
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <gtest/gtest.h>
@@ -17,8 +18,10 @@
 #include "modules/proto_tcp/tcp_trace.h"
 #include "modules/siptrace/hep_api_out.h"
 #include "modules/siptrace/hep_event.h"
+#include "modules/siptrace/trace_scopes.h"
 #include "modules/siptrace/tracer.h"
 #include "test/unit/modules/siptrace/siptrace_test_util.h"
+#include "test/unit/modules/tm/fake_tm_api.h"
 
 namespace sipcapd::siptrace {
 namespace {
@@ -223,6 +226,51 @@ TEST(Encapsulation, Homer6WrapsPayloadInJsonAndAddsExtraCorrelation) {
   extra = xl.FindExtra(0, hep::kChunkExtraCorrelation);
   ASSERT_NE(extra, nullptr);
   EXPECT_EQ(extra->data, "{\"sip\":\"call-xl@test\"}");
+}
+
+using FakeTm = tm::testing::FakeTmApi;
+
+// Transaction scope: the packets built from tm's callbacks carry the "net"
+// correlation of the TCP connection the traced request came on.
+TEST(Encapsulation, TransactionPacketsCarryNetOfTheTracedConnection) {
+  HepFixture f(false);
+  FakeTm tm;
+  MsgContext ctx = Ctx(kInvite);
+  ctx.rcv.proto = Proto::kTcp;
+  auto conn = std::make_unique<proto_tcp::TcpConnExt>();
+  conn->correlation = "77";
+  ctx.ext[proto_tcp::kTcpConnExtKey] = std::move(conn);
+  ASSERT_TRUE(TraceTransaction(f.tracer, tm, ctx, ScopeTrace{"tid", kTypeSip, ""}));
+  tm::TmCbParams out;
+  out.type = tm::kTmcbRequestOut;
+  out.msg = kInvite;
+  out.method = "INVITE";
+  out.callid = "call-xl@test";
+  out.from_tag = "ft-1";
+  out.src = SockAddr{*IpAddr::Parse("127.0.0.1"), 5060};
+  out.dst = SockAddr{*IpAddr::Parse("127.0.0.1"), 5070};
+  tm.Fire(out);
+  tm::TmCbParams in = out;
+  in.type = tm::kTmcbReplyIn;
+  in.is_request = false;
+  in.code = 200;
+  in.msg = kReply;
+  std::swap(in.src, in.dst);
+  tm.Fire(in);
+  for (int i = 0; i < 2; ++i) {
+    hep::Packet p = Decode(f.sink.Recv());
+    EXPECT_EQ(p.correlation_id, "call-xl@test");
+    const hep::Chunk* extra = p.FindExtra(0, hep::kChunkExtraCorrelation);
+    ASSERT_NE(extra, nullptr) << i;
+    EXPECT_EQ(extra->data, "{\"net\":\"77\"}");
+  }
+  // A transaction traced from a UDP message has none.
+  FakeTm udp_tm;
+  MsgContext udp = Ctx(kInvite);
+  ASSERT_TRUE(TraceTransaction(f.tracer, udp_tm, udp, ScopeTrace{"tid", kTypeSip, ""}));
+  udp_tm.Fire(out);
+  hep::Packet p = Decode(f.sink.Recv());
+  EXPECT_EQ(p.FindExtra(0, hep::kChunkExtraCorrelation), nullptr);
 }
 
 // ------------------------------------------------------------ events, MI
