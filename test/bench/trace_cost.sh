@@ -14,7 +14,11 @@
 # rounds), as the call rate on 2 shared cores also carries the collector's
 # and sipp's CPU. Prints the rates, the tracing cost % of each proxy (issue
 # target for sipcapd <= 10 %) and the sipcapd/Kamailio ratio (traced).
-# Runtime about 5 x ROUNDS x (BENCH_WARM + BENCH_SECS + 3) s (~150 s).
+# Then the kernel floor: hep_loadgen_bench alone sends the traced run's HEP
+# datagram rate to the collector, and the CPU this costs both sides is
+# printed per call and as a share of the untraced call's CPU on the box
+# (all processes): what tracing over loopback costs before any code of ours.
+# Runtime about 5 x ROUNDS x (BENCH_WARM + BENCH_SECS + 3) + BENCH_SECS s (~160 s).
 # Numbers are printed, not asserted.
 # Env: SIPCAPD_BIN, SIPCAPD_MODULE_DIR (as in ctest), or BUILD=<build dir>
 # (test/bench/run.sh passes SIPCAPD_BUILD_DIR).
@@ -122,7 +126,11 @@ per = lambda ticks: 1000.0 * ticks / 100.0 / max(ok, 1)
 print("    CPU s per 1000 calls: proxy %.3f, collector %.3f, sipp UAS %.3f, sipp UAC %.3f"
       % (per(proxy), per(cap), per(uas), 1000.0 * uac / max(ok, 1)))
 open(sys.argv[7], "w").write("%.4f\n" % per(proxy))
+# every process on the box: the call rate's real CPU budget
+open(sys.argv[7].replace("/cpu_", "/all_"), "w").write(
+    "%.4f\n" % (per(proxy) + per(cap) + per(uas) + 1000.0 * uac / max(ok, 1)))
 PY
+  "$PY" -c "print(round(($(( ${r1:-0} - ${r0:-0} ))) / max(${ok:-0}, 1), 2))" >"$TMP/pkts_$name"
   echo $(( ${ok:-0} / SECS ))
 }
 stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
@@ -211,11 +219,43 @@ done
 command -v kamailio >/dev/null || echo "  kamailio not installed: no comparison"
 # lowest proxy CPU per 1000 calls of a configuration over its rounds
 cpu_of() { cat "$TMP"/cpu_"$1"_* 2>/dev/null | sort -n | head -1; }
+
+# --- the kernel floor of the HEP traffic alone: hep_loadgen_bench sends the
+# traced UDP run's datagram rate (600-byte HEPv3 packets, sendmmsg batches
+# of 32, as the proxy's sender) to the same collector for SECS s; its CPU
+# and the collector's, per call, are what the datagrams cost on this box
+# before any tracing code runs (on loopback the sender also runs the
+# receive path).
+FLOOR=""
+LOADGEN=$(dirname "$SIPCAPD_BIN")/../bench/hep_loadgen_bench
+PKTS=$(cat "$TMP"/pkts_sipcapd_traced_udp_* 2>/dev/null | sort -n | tail -1)
+if [ -x "$LOADGEN" ] && [ -n "$PKTS" ] && [ "$S1" -gt 0 ]; then
+  RATE=$("$PY" -c "print(int($S1 * $PKTS))")
+  k0=$(cpu "$CAP")
+  lg=$( ("$LOADGEN" --target "127.0.0.1:$CS" --rate "$RATE" --secs "$SECS" >"$TMP/loadgen.out" 2>&1; times >"$TMP/times_lg"; tail -1 "$TMP/times_lg") )
+  sleep 1
+  k1=$(cpu "$CAP")
+  FLOOR=$("$PY" - "$lg" "$((k1 - k0))" "$RATE" "$SECS" "$PKTS" <<'PY'
+import re, sys
+lg = sum(float(m) * 60 + float(s) for m, s in re.findall(r"(\d+)m([\d.]+)s", sys.argv[1]))
+cap, rate, secs, pkts = int(sys.argv[2]) / 100.0, int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+n = rate * secs
+print("%.4f %.2f %.2f" % (1000.0 * (lg + cap) * pkts / n, 1e6 * lg / n, 1e6 * cap / n))
+PY
+)
+  echo "  kernel floor: $(tail -1 "$TMP/loadgen.out")" >&2
+else
+  echo "  kernel floor: not measured (no $LOADGEN or no traced UDP run)" >&2
+fi
+all_of() { cat "$TMP"/all_"$1"_* 2>/dev/null | sort -n | head -1; }
 "$PY" - "$S0" "$S1" "$S2" "$K0" "$K1" "$(cpu_of sipcapd_plain)" "$(cpu_of sipcapd_traced_udp)" \
-  "$(cpu_of sipcapd_traced_tcp)" "$(cpu_of kamailio_plain)" "$(cpu_of kamailio_traced)" <<'PY'
+  "$(cpu_of sipcapd_traced_tcp)" "$(cpu_of kamailio_plain)" "$(cpu_of kamailio_traced)" \
+  "$(all_of sipcapd_plain)" "$FLOOR" "${PKTS:-0}" <<'PY'
 import sys
 s0, s1, s2, k0, k1 = map(int, sys.argv[1:6])
 c = [float(x) if x else 0.0 for x in sys.argv[6:11]]
+all0 = float(sys.argv[11]) if sys.argv[11] else 0.0
+floor = sys.argv[12].split()
 cost = lambda a, b: "%.1f %%" % (100.0 * (a - b) / a) if a else "n/a"
 more = lambda a, b: "+%.0f %%" % (100.0 * (b - a) / a) if a else "n/a"
 print("                                  calls/s   cost    proxy CPU s/1000 calls")
@@ -226,4 +266,10 @@ print("  kamailio without tracing       : %6d            %.3f" % (k0, c[3]))
 print("  kamailio sip_trace d, HEP/UDP  : %6d  %7s   %.3f (%s)" % (k1, cost(k0, k1), c[4], more(c[3], c[4])))
 print("  ratio sipcapd/kamailio traced (UDP): %s, untraced: %s" % (
     "%.2f" % (s1 / k1) if k1 else "n/a", "%.2f" % (s0 / k0) if k0 else "n/a"))
+if floor and all0:
+    f, snd, rcv = float(floor[0]), float(floor[1]), float(floor[2])
+    print("  kernel floor of %s HEP datagrams/call (loadgen -> collector, no tracing code): "
+          "%.1f us sent + %.1f us received per datagram = %.3f CPU s/1000 calls, "
+          "%.1f %% of the untraced call's CPU on this box (all processes: %.3f)"
+          % (sys.argv[13], snd, rcv, f, 100.0 * f / all0, all0))
 PY
