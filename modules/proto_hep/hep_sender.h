@@ -65,8 +65,8 @@ class HepSender {
   bool Enqueue(std::string bytes);
   // Enqueue(std::move(*bytes)), handing back in *bytes an empty buffer
   // whose packet the thread has sent (or an empty string): a caller that
-  // encodes its next packet into it allocates nothing, and buffers are not
-  // freed on another thread than the one that allocated them.
+  // encodes its next packet into it allocates nothing, and the sender
+  // thread reuses buffers instead of freeing what workers allocated.
   bool EnqueueSwap(std::string* bytes);
   size_t queued() const;
   const Destination& dest() const { return dest_; }
