@@ -5,8 +5,9 @@
 # node (proto_hep + sipcapture, hep_route that only counts: the collector is
 # not the thing measured), and Kamailio 5.6 (tm + dialog + siptrace
 # sip_trace(uri, $ci, "d"), HEPv3/UDP) on the same traffic, same collector,
-# same run. Each of the five configurations runs BENCH_ROUNDS (default 2)
-# times, interleaved, best run kept; each run is BENCH_WARM (default 6) s of
+# same run. Each of the five configurations runs BENCH_ROUNDS (default 3)
+# times, interleaved, best run kept (and each round's traced runs compared
+# with that round's untraced run: median printed); each run is BENCH_WARM (default 6) s of
 # unmeasured warm-up then BENCH_SECS (default 6) s of sipp with at most
 # BENCH_CONC calls in flight (default 40; offered rate 5000/s, so the proxy
 # is the limit, not overload retransmissions). The figure is successful
@@ -18,7 +19,7 @@
 # datagram rate to the collector, and the CPU this costs both sides is
 # printed per call and as a share of the untraced call's CPU on the box
 # (all processes): what tracing over loopback costs before any code of ours.
-# Runtime about 5 x ROUNDS x (BENCH_WARM + BENCH_SECS + 3) + BENCH_SECS s (~160 s).
+# Runtime about 5 x ROUNDS x (BENCH_WARM + BENCH_SECS + 3) + BENCH_SECS s (~230 s).
 # Numbers are printed, not asserted.
 # Env: SIPCAPD_BIN, SIPCAPD_MODULE_DIR (as in ctest), or BUILD=<build dir>
 # (test/bench/run.sh passes SIPCAPD_BUILD_DIR).
@@ -32,7 +33,7 @@ SIPCAPD_BIN=$(cd "$(dirname "$SIPCAPD_BIN")" 2>/dev/null && pwd)/$(basename "$SI
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 SECS=${BENCH_SECS:-6}
 WARM=${BENCH_WARM:-6}
-ROUNDS=${BENCH_ROUNDS:-2}
+ROUNDS=${BENCH_ROUNDS:-3}
 CONC=${BENCH_CONC:-40}
 CHILDREN=${BENCH_CHILDREN:-2}
 KAM_MPATH=${KAM_MPATH:-/usr/lib/x86_64-linux-gnu/kamailio/modules}
@@ -207,14 +208,19 @@ echo "stateful proxy (tm t_relay, UDP, $CHILDREN workers, best of $ROUNDS x ${SE
 # Rounds interleaved, best of each: the machine is shared and noisy.
 S0=0; S1=0; S2=0; K0=0; K1=0
 max() { [ "$1" -gt "$2" ] && echo "$1" || echo "$2"; }
+PAIRS=""  # per round: untraced, UDP, TCP, Kamailio untraced, traced (adjacent in time)
 for round in $(seq 1 "$ROUNDS"); do
-  S0=$(max "$S0" "$(sipcapd_proxy sipcapd_plain_$round 0)")
-  S1=$(max "$S1" "$(sipcapd_proxy sipcapd_traced_udp_$round 1 udp)")
-  S2=$(max "$S2" "$(sipcapd_proxy sipcapd_traced_tcp_$round 1 tcp)")
+  r0=$(sipcapd_proxy sipcapd_plain_$round 0)
+  r1=$(sipcapd_proxy sipcapd_traced_udp_$round 1 udp)
+  r2=$(sipcapd_proxy sipcapd_traced_tcp_$round 1 tcp)
+  q0=0; q1=0
   if command -v kamailio >/dev/null; then
-    K0=$(max "$K0" "$(kamailio_proxy kamailio_plain_$round 0)")
-    K1=$(max "$K1" "$(kamailio_proxy kamailio_traced_$round 1)")
+    q0=$(kamailio_proxy kamailio_plain_$round 0)
+    q1=$(kamailio_proxy kamailio_traced_$round 1)
   fi
+  S0=$(max "$S0" "$r0"); S1=$(max "$S1" "$r1"); S2=$(max "$S2" "$r2")
+  K0=$(max "$K0" "$q0"); K1=$(max "$K1" "$q1")
+  PAIRS="$PAIRS $r0,$r1,$r2,$q0,$q1"
 done
 command -v kamailio >/dev/null || echo "  kamailio not installed: no comparison"
 # lowest proxy CPU per 1000 calls of a configuration over its rounds
@@ -250,8 +256,8 @@ fi
 all_of() { cat "$TMP"/all_"$1"_* 2>/dev/null | sort -n | head -1; }
 "$PY" - "$S0" "$S1" "$S2" "$K0" "$K1" "$(cpu_of sipcapd_plain)" "$(cpu_of sipcapd_traced_udp)" \
   "$(cpu_of sipcapd_traced_tcp)" "$(cpu_of kamailio_plain)" "$(cpu_of kamailio_traced)" \
-  "$(all_of sipcapd_plain)" "$FLOOR" "${PKTS:-0}" <<'PY'
-import sys
+  "$(all_of sipcapd_plain)" "$FLOOR" "${PKTS:-0}" "$PAIRS" <<'PY'
+import statistics, sys
 s0, s1, s2, k0, k1 = map(int, sys.argv[1:6])
 c = [float(x) if x else 0.0 for x in sys.argv[6:11]]
 all0 = float(sys.argv[11]) if sys.argv[11] else 0.0
@@ -266,6 +272,15 @@ print("  kamailio without tracing       : %6d            %.3f" % (k0, c[3]))
 print("  kamailio sip_trace d, HEP/UDP  : %6d  %7s   %.3f (%s)" % (k1, cost(k0, k1), c[4], more(c[3], c[4])))
 print("  ratio sipcapd/kamailio traced (UDP): %s, untraced: %s" % (
     "%.2f" % (s1 / k1) if k1 else "n/a", "%.2f" % (s0 / k0) if k0 else "n/a"))
+# The machine's speed drifts by +-20 % between rounds, so each round's
+# traced runs are also compared with its own untraced run (adjacent in
+# time), and the median of those costs printed.
+rounds = [list(map(int, r.split(","))) for r in sys.argv[14].split()]
+def paired(a, b):
+    v = [100.0 * (r[a] - r[b]) / r[a] for r in rounds if r[a]]
+    return "%.1f %% (rounds: %s)" % (statistics.median(v), ", ".join("%.1f" % x for x in v)) if v else "n/a"
+print("  per-round paired cost, median: sipcapd HEP/UDP %s; HEP/TCP %s; kamailio %s"
+      % (paired(0, 1), paired(0, 2), paired(3, 4)))
 if floor and all0:
     f, snd, rcv = float(floor[0]), float(floor[1]), float(floor[2])
     print("  kernel floor of %s HEP datagrams/call (loadgen -> collector, no tracing code): "
