@@ -23,12 +23,16 @@ constexpr int kTls13VerdictMs = 500;
 // long the thread waits for a batch to fill (the added latency of a lone
 // packet).
 constexpr size_t kUdpBatch = 64;
+// Plain TCP: packets per sendmsg and the linger (a stream write costs
+// little per packet, a wake-up of the sender and of the collector a lot).
+constexpr size_t kStreamBatch = 256;
+constexpr std::chrono::microseconds kStreamLinger{4000};
 constexpr std::chrono::microseconds kUdpLinger{1000};
 // Empty lingers in a row after which the thread sleeps until a packet
 // comes (Enqueue wakes it) instead of pacing by the clock.
 constexpr int kIdleLingers = 4;
 // Sent buffers kept for EnqueueSwap: how many, and the largest kept.
-constexpr size_t kMaxSpare = 2 * kUdpBatch;
+constexpr size_t kMaxSpare = 2 * kStreamBatch;
 constexpr size_t kMaxSpareCapacity = 16384;
 
 // Polls fd for POLLOUT until the deadline; false when it has passed.
@@ -82,7 +86,7 @@ bool HepSender::EnqueueLocked(std::string* bytes, bool* wake) {
   // Wake the thread only when it sleeps on an empty queue: one futex
   // call per burst instead of one per packet.
   // While it lingers for a batch, only a full batch wakes it early.
-  *wake = waiting_ || (lingering_ && q_.size() >= kUdpBatch);
+  *wake = waiting_ || (lingering_ && q_.size() >= BatchMax());
   return true;
 }
 
@@ -108,6 +112,10 @@ bool HepSender::EnqueueSwap(std::string* bytes) {
   }
   if (wake) cv_.notify_one();
   return ok;
+}
+
+size_t HepSender::BatchMax() const {
+  return dest_.transport == Transport::kUdp ? kUdpBatch : kStreamBatch;
 }
 
 void HepSender::Recycle(std::string* b) {
@@ -333,8 +341,8 @@ void HepSender::SendStreamBatch(std::unique_lock<std::mutex>* l) {
   // The first `count` strings stay where they are while unlocked: only this
   // thread removes from q_, and Enqueue only appends (a deque keeps its
   // elements in place on push_back).
-  size_t count = std::min(q_.size(), kUdpBatch);
-  iovec iov[kUdpBatch];
+  size_t count = std::min(q_.size(), kStreamBatch);
+  iovec iov[kStreamBatch];
   size_t total = 0;
   for (size_t i = 0; i < count; ++i) {
     iov[i] = {q_[i].data(), q_[i].size()};
@@ -397,9 +405,10 @@ void HepSender::Run() {
       // (a full batch wakes the thread early) and send it with one call;
       // producers never have to wake the thread, so a steady stream costs
       // them no futex call and the thread one wake-up per batch.
-      if (q_.size() < kUdpBatch) {
+      if (q_.size() < BatchMax()) {
         lingering_ = true;
-        cv_.wait_for(l, kUdpLinger, [this] { return stop_ || q_.size() >= kUdpBatch; });
+        cv_.wait_for(l, udp ? kUdpLinger : kStreamLinger,
+                     [this] { return stop_ || q_.size() >= BatchMax(); });
         lingering_ = false;
       }
       if (stop_) break;

@@ -7,10 +7,10 @@
 // stays at the head of the queue until written: a failed connect keeps it
 // for the reconnect; a failed TCP write reconnects and retries it once.
 // Without a spool, UDP and plain TCP packets go out in batches of up to 64
-// per system call (sendmmsg / one sendmsg), the thread waiting up to 1 ms
-// for a batch to fill. While packets keep coming the thread paces itself
-// by that clock (producers never wake it); after 4 empty waits it sleeps
-// until the next packet.
+// datagrams per sendmmsg (UDP) or 256 packets per sendmsg (TCP), the
+// thread waiting up to 1 ms (UDP) or 4 ms (TCP) for a batch to fill. While
+// packets keep coming the thread paces itself by that clock (producers
+// never wake it); after 4 empty waits it sleeps until the next packet.
 // Drops are counted in send_dropped and by reason: send_dropped_full (the
 // new packet, queue full), send_dropped_write (UDP send error, or a TCP
 // write that failed twice), send_dropped_shutdown (queued at stop).
@@ -77,7 +77,7 @@ class HepSender {
   // sendmmsg, after waiting up to 1 ms for them to accumulate (called and returns with mu_ held;
   // unlocked while sending).
   void SendUdpBatch(std::unique_lock<std::mutex>* l);
-  // Plain TCP without spool, connected: the same for up to 64 queued
+  // Plain TCP without spool, connected: the same for up to 256 queued
   // packets written with one sendmsg (partial writes continued); on a write
   // error the fully written ones are consumed, the connection is closed and
   // the rest stays queued for the reconnect.
@@ -90,6 +90,7 @@ class HepSender {
   // Keeps a sent packet's buffer for EnqueueSwap (mu_ held); a full spare
   // list or a large buffer frees it instead.
   void Recycle(std::string* b);
+  size_t BatchMax() const;  // packets per system call: 64 (UDP), 256 (TCP)
   // Queues (or spools / drops) one packet with mu_ held; *wake: notify.
   bool EnqueueLocked(std::string* bytes, bool* wake);
 
