@@ -109,6 +109,13 @@ struct TmCoreTest : ::testing::Test {
     ctx.rcv.listener = in.name();
     return ctx;
   }
+  // Relays kInvite, received on `a`, statefully; *branch_req: the request
+  // sent to the branch. Call through ASSERT_NO_FATAL_FAILURE.
+  void RelayInvite(std::string* branch_req) {
+    MsgContext ctx = Request(kInvite, a);
+    ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
+    *branch_req = a.sent.back().data;
+  }
   // A reply arriving on listener `in` from the UAS, through the core.
   proxy::ProcessResult Downstream(const std::string& text, FakeSender& in) {
     MsgContext ctx;
@@ -210,9 +217,8 @@ TEST_F(TmCoreTest, TimerARetransmitsThroughTheSameListener) {
 }
 
 TEST_F(TmCoreTest, NonSuccessFinalIsAckedHopByHop) {
-  MsgContext ctx = Request(kInvite, a);
-  ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
-  std::string branch_req = a.sent.back().data;
+  std::string branch_req;
+  ASSERT_NO_FATAL_FAILURE(RelayInvite(&branch_req));
   auto br = sip::Message::Parse(branch_req);
   std::string branch(br->FirstVia()->branch);
   EXPECT_EQ(Downstream(ReplyTo(branch_req, 486, "Busy Here"), a),
@@ -232,9 +238,8 @@ TEST_F(TmCoreTest, NonSuccessFinalIsAckedHopByHop) {
 }
 
 TEST_F(TmCoreTest, LateSuccessAfterTheTransactionEndsGoesStateless) {
-  MsgContext ctx = Request(kInvite, a);
-  ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
-  std::string branch_req = a.sent.back().data;
+  std::string branch_req;
+  ASSERT_NO_FATAL_FAILURE(RelayInvite(&branch_req));
   std::string ok = ReplyTo(branch_req, 200, "OK");
   ASSERT_EQ(Downstream(ok, a), proxy::ProcessResult::kReplyTaken);
   EXPECT_EQ(a.Count("SIP/2.0 200"), 1u);
@@ -247,9 +252,8 @@ TEST_F(TmCoreTest, LateSuccessAfterTheTransactionEndsGoesStateless) {
 }
 
 TEST_F(TmCoreTest, ReplyToOurCancelIsAbsorbed) {
-  MsgContext ctx = Request(kInvite, a);
-  ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
-  std::string branch_req = a.sent.back().data;
+  std::string branch_req;
+  ASSERT_NO_FATAL_FAILURE(RelayInvite(&branch_req));
   ASSERT_EQ(Downstream(ReplyTo(branch_req, 180, "Ringing"), a), proxy::ProcessResult::kReplyTaken);
   MsgContext cctx = Request(CancelOf(kInvite).c_str(), a);
   ASSERT_EQ(tm->Relay(cctx, nullptr), 1);
@@ -345,9 +349,8 @@ TEST_F(TmCoreTest, CallbacksCarryCallIdFromTagAndTheParsedMessage) {
 // A branch answered 2xx frees what it sent; the transaction still relays
 // 2xx retransmissions and a late CANCEL finds nothing to cancel.
 TEST_F(TmCoreTest, AnsweredBranchStillRelays2xxRetransmissionsAndIgnoresLateCancel) {
-  MsgContext ctx = Request(kInvite, a);
-  ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
-  std::string branch_req = a.sent.back().data;
+  std::string branch_req;
+  ASSERT_NO_FATAL_FAILURE(RelayInvite(&branch_req));
   std::string ok = ReplyTo(branch_req, 200, "OK");
   ASSERT_EQ(Downstream(ok, a), proxy::ProcessResult::kReplyTaken);
   ASSERT_EQ(Downstream(ok, a), proxy::ProcessResult::kReplyTaken);  // retransmitted 2xx
