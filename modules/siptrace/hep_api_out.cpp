@@ -22,16 +22,14 @@ std::string HepApiOut::InlineSpec(const TraceDest& d) {
 }
 
 Status HepApiOut::AddInline(const TraceDest& d) {
-  std::string spec = InlineSpec(d);
-  if (inline_.count(spec)) return Status::Ok();
-  auto dest = api_->ParseDestination(spec);
+  auto dest = api_->ParseDestination(InlineSpec(d));
   if (!dest.ok()) return Status::Invalid("trace_id [" + d.id + "]: " + dest.status().message());
-  inline_.emplace(spec, std::move(dest).value());
+  inline_.insert_or_assign(&d, std::move(dest).value());
   return Status::Ok();
 }
 
 bool HepApiOut::SendInline(const TraceDest& d, const hep::Packet& p) {
-  auto it = inline_.find(InlineSpec(d));
+  auto it = inline_.find(&d);
   return it != inline_.end() && api_->SendTo(it->second, p).ok();
 }
 

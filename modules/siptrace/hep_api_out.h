@@ -30,7 +30,10 @@ class HepApiOut : public HepOut {
  private:
   static std::string InlineSpec(const TraceDest& d);
   hep::HepApi* api_;
-  std::map<std::string, hep::Destination> inline_;  // frozen after init
+  // By the TraceDest AddInline was given (the Tracer's, which SendInline
+  // gets back for every packet): no spec string built per packet. Frozen
+  // after init.
+  std::map<const TraceDest*, hep::Destination> inline_;
 };
 
 }  // namespace sipcapd::siptrace

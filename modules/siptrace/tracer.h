@@ -58,6 +58,7 @@ class HepOut {
   // "ip:port" of a hep_id (the MI uri attribute).
   virtual std::string HepIdUri(const std::string& name) = 0;
   // Inline (2.2 form) destinations as ad-hoc proto_hep destinations.
+  // SendInline must be given the same TraceDest object AddInline was.
   virtual Status AddInline(const TraceDest& d) = 0;
   virtual bool SendInline(const TraceDest& d, const hep::Packet& p) = 0;
   // Payload parts and extra correlation per proto_hep's homer5_on
