@@ -77,7 +77,11 @@ bool TraceTransaction(Tracer& tracer, tm::TmApi& tm, MsgContext& ctx, const Scop
 
 bool TraceDialog(Tracer& tracer, tm::TmApi& tm, dialog::DialogApi& dlg, MsgContext& ctx,
                  const ScopeTrace& s) {
-  TraceTransaction(tracer, tm, ctx, s);
+  // The INVITE's connection is the dialog's "net" correlation, for its
+  // own transaction and every later one.
+  ScopeTrace st = s;
+  if (st.net_correlation.empty()) st.net_correlation = proto_tcp::TcpConnCorrelation(ctx);
+  TraceTransaction(tracer, tm, ctx, st);
   bool retransmission = false;
   uint64_t id = dlg.CreateDialog(ctx, &retransmission);
   // A retransmitted initial INVITE: its dialog is traced already.
@@ -86,8 +90,6 @@ bool TraceDialog(Tracer& tracer, tm::TmApi& tm, dialog::DialogApi& dlg, MsgConte
   if (!id) return false;
   Tracer* t = &tracer;
   tm::TmApi* tmp = &tm;
-  ScopeTrace st = s;
-  if (st.net_correlation.empty()) st.net_correlation = proto_tcp::TcpConnCorrelation(ctx);
   std::string callid = (s.types & kTypeXlog) ? CallIdOf(ctx) : std::string();
   if (!callid.empty()) tracer.contexts().AddCall(callid, {s.id, s.types}, kDialogContextTtl);
   bool ok = dlg.RegisterCallback(id, dialog::kDlgcbReqWithin | dialog::kDlgcbTerminated,
