@@ -41,7 +41,7 @@ send mi-on-1
 WAIT_SECS=10 wait_for bash -c "[ \$(sqlite3 $DB 'select count(*) from sip_capture') -ge 3 ]" || fail "on: row missing"
 [ "$(stat captured_requests)" = 3 ] || fail "captured_requests=$(stat captured_requests), rows=$(rows)"
 [ "$(sqlite3 "$DB" "select count(*) from sip_capture where callid like 'mi-off-%'")" = 0 ] || fail "off rows"
-out=$("$CTL" fifo sip_capture maybe 2>&1); echo "$out" | grep -q "Bad parameter" || fail "bad param: $out"
+out=$("$CTL" fifo sip_capture maybe 2>&1); grep -q "Bad parameter" <<<"$out" || fail "bad param: $out"
 pass "MI sip_capture off/on with counters"
 kill -TERM "$NODE_PID"; wait "$NODE_PID"; rc=$?
 [ "$rc" = 0 ] || fail "node exit code $rc"

@@ -67,7 +67,7 @@ PY
 }
 # expect NAME ACTUAL REGEX
 expect() {
-  printf '%s' "$2" | grep -Eq -- "$3" || { echo "--- got:"; printf '%s\n' "$2"; fail "$1: want /$3/"; }
+  grep -Eq -- "$3" <<<"$2" || { echo "--- got:"; printf '%s\n' "$2"; fail "$1: want /$3/"; }
   pass "$1"
 }
 
@@ -104,7 +104,7 @@ Up since:: .*
 Up time:: [0-9]+ \[sec\]$'
 which_out=$(ctl fifo which)
 for c in version uptime which help list ps get_statistics reset_statistics log_level kill shutdown test_mi; do
-  printf '%s\n' "$which_out" | grep -qx "$c" || { printf '%s\n' "$which_out"; fail "which lacks $c"; }
+  grep -qx "$c" <<<"$which_out" || { printf '%s\n' "$which_out"; fail "which lacks $c"; }
 done
 pass "opensipsctl which lists every core command and test_mi"
 [ "$(ctl fifo help)" = "$which_out" ] && [ "$(ctl fifo list)" = "$which_out" ] || fail "help/list != which"
@@ -112,10 +112,10 @@ expect "opensipsctl help CMD" "$(ctl fifo help test_mi)" '^Help:: echoes its par
 expect "opensipsctl ps" "$(ctl fifo ps)" 'Process::  ID=[0-9]+ PID=-?[0-9]+ Type=mi_fifo:MI FIFO'
 stats=$(ctl fifo get_statistics all)
 expect "opensipsctl get_statistics all" "$stats" '^test_module:calls:: [0-9]+$'
-printf '%s\n' "$stats" | grep -vqE '^[A-Za-z0-9_-]+:[A-Za-z0-9_.-]+:: -?[0-9]+$' &&
+grep -vqE '^[A-Za-z0-9_-]+:[A-Za-z0-9_.-]+:: -?[0-9]+$' <<<"$stats" &&
   { printf '%s\n' "$stats"; fail "get_statistics all: a line is not group:name:: value"; }
 group=$(ctl fifo get_statistics test_module:)
-printf '%s\n' "$group" | grep -vq '^test_module:' && fail "group query returned other groups: $group"
+grep -vq '^test_module:' <<<"$group" && fail "group query returned other groups: $group"
 expect "opensipsctl get_statistics group" "$group" '^test_module:received:: [0-9]+$'
 expect "opensipsctl get_statistics unknown" "$(ctl fifo get_statistics no_such_stat)" '^404 Statistics Not Found$'
 expect "opensipsctl reset_statistics prints nothing" "[$(ctl fifo reset_statistics all)]" '^\[\]$'

@@ -160,20 +160,20 @@ PY
 start=$(date +%s%N)
 out=$(uac dead)
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-echo "$out" | grep -q "408/INVITE" || { tail -20 "$TMP/tm.log"; fail "dead UAS: got '$out', want 408"; }
-echo "$out" | grep -q "100/INVITE" || fail "dead UAS: no 100 Trying from tm ('$out')"
+grep -q "408/INVITE" <<<"$out" || { tail -20 "$TMP/tm.log"; fail "dead UAS: got '$out', want 408"; }
+grep -q "100/INVITE" <<<"$out" || fail "dead UAS: no 100 Trying from tm ('$out')"
 [ "$ms" -ge 900 ] && [ "$ms" -lt 8000 ] || fail "408 after $ms ms, want ~1 s (fr_timeout)"
 pass "unanswered INVITE: '$out' after $ms ms (timer B)"
 
 # 3. t_reply: local negative reply
 out=$(uac local)
-echo "$out" | grep -q "486/INVITE" || fail "t_reply: got '$out'"
+grep -q "486/INVITE" <<<"$out" || fail "t_reply: got '$out'"
 pass "t_reply 486: '$out'"
 
 # 4. serial forking: first branch times out, failure_route relays to UAS 2
 before=$(cat "$TMP/uas2.msgs" 2>/dev/null | grep -c "^INVITE sip:fork")
 out=$(uac fork)
-echo "$out" | grep -q "200/INVITE" || { tail -20 "$TMP/tm.log"; fail "serial fork: got '$out'"; }
+grep -q "200/INVITE" <<<"$out" || { tail -20 "$TMP/tm.log"; fail "serial fork: got '$out'"; }
 grep -q "failure_route: serial fork" "$TMP/tm.log" || fail "failure_route not run"
 after=$(cat "$TMP/uas2.msgs" 2>/dev/null | grep -c "^INVITE sip:fork")
 [ "$after" -gt "$before" ] || fail "second UAS did not get the INVITE"
@@ -227,8 +227,8 @@ WAIT_SECS=10 wait_for grep -q "started" "$TMP/tm2.log" || { cat "$TMP/tm2.log"; 
 start_uas "$R" ring -sf "$TMP/ring.xml" -m 1
 sleep 0.3
 out=$(uac ringer cancel)
-echo "$out" | grep -q "200/CANCEL" || { tail -20 "$TMP/tm2.log"; fail "CANCEL: got '$out'"; }
-echo "$out" | grep -q "487/INVITE" || { cat "$TMP/ring.msgs" | tail -30; fail "CANCEL: no 487 ('$out')"; }
+grep -q "200/CANCEL" <<<"$out" || { tail -20 "$TMP/tm2.log"; fail "CANCEL: got '$out'"; }
+grep -q "487/INVITE" <<<"$out" || { cat "$TMP/ring.msgs" | tail -30; fail "CANCEL: no 487 ('$out')"; }
 grep -q "^CANCEL sip:" "$TMP/ring.msgs" || fail "CANCEL not forwarded to the UAS"
 grep -q "^ACK sip:" "$TMP/ring.msgs" || fail "no hop-by-hop ACK for the 487"
 pass "CANCEL: '$out'; UAS got CANCEL and the hop-by-hop ACK"

@@ -84,6 +84,6 @@ ctl sip_trace tid2 on >/dev/null
 pass "global off/on"
 
 out=$(ctl sip_trace nosuch 2>&1)
-echo "$out" | grep -q "400" || fail "unknown id: [$out]"
+grep -q "400" <<<"$out" || fail "unknown id: [$out]"
 pass "unknown id is 400"
 stop_node "$NODE_PID" || fail "node did not stop cleanly"

@@ -92,7 +92,7 @@ PY
 declare -A CID
 for sc in m t d; do
   out=$(call "$sc") || { tail -20 "$TMP/node.log"; fail "scope $sc: call failed"; }
-  echo "$out" | grep -q " 200 200$" || fail "scope $sc: call codes '$out'"
+  grep -q " 200 200$" <<<"$out" || fail "scope $sc: call codes '$out'"
   CID[$sc]=${out%% *}
   sleep 0.3
 done
