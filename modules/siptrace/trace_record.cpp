@@ -115,7 +115,9 @@ std::optional<uint8_t> HepIpProto(Proto p) {
   }
 }
 
-std::optional<hep::Packet> ToHepPacket(const TraceRecord& r, uint32_t capture_id) {
+namespace {
+// Everything of ToHepPacket but the payload and the correlation id.
+std::optional<hep::Packet> HepPacketHeader(const TraceRecord& r, uint32_t capture_id) {
   auto ipp = HepIpProto(r.from_proto);
   if (!ipp || !r.from.ip.is_set() || !r.to.ip.is_set() || r.from.ip.family != r.to.ip.family)
     return std::nullopt;
@@ -134,10 +136,27 @@ std::optional<hep::Packet> ToHepPacket(const TraceRecord& r, uint32_t capture_id
   p.Mark(hep::kChunkProtoType);
   p.capture_id = capture_id;
   p.Mark(hep::kChunkCaptureId);
-  p.payload = r.msg;
   p.Mark(hep::kChunkPayload);
-  p.correlation_id = r.callid;
   p.Mark(hep::kChunkCorrelationId);
+  return p;
+}
+}  // namespace
+
+std::optional<hep::Packet> ToHepPacket(const TraceRecord& r, uint32_t capture_id) {
+  auto p = HepPacketHeader(r, capture_id);
+  if (p) {
+    p->payload = r.msg;
+    p->correlation_id = r.callid;
+  }
+  return p;
+}
+
+std::optional<hep::Packet> ToHepPacket(TraceRecord&& r, uint32_t capture_id) {
+  auto p = HepPacketHeader(r, capture_id);
+  if (p) {
+    p->payload = std::move(r.msg);
+    p->correlation_id = std::move(r.callid);
+  }
   return p;
 }
 

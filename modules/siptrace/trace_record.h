@@ -60,6 +60,8 @@ std::optional<uint8_t> HepIpProto(Proto p);
 // correlation = Call-ID, time = record time, the given capture id.
 // nullopt when the protocol has no HEP mapping or addresses are unset.
 std::optional<hep::Packet> ToHepPacket(const TraceRecord& r, uint32_t capture_id);
+// The same, taking the message and Call-ID out of `r` instead of copying.
+std::optional<hep::Packet> ToHepPacket(TraceRecord&& r, uint32_t capture_id);
 
 // The 14 sip_trace columns in OpenSIPS insert order (names may be renamed
 // by the *_column params; see ColumnNames in tracer.h).

@@ -71,7 +71,7 @@ bool TraceTransaction(Tracer& tracer, tm::TmApi& tm, MsgContext& ctx, const Scop
     TraceRecord r = RecordFromTm(p, in ? "in" : "out", t->options().local_ip, NowUs());
     r.trace_attrs = st.attrs;
     r.net_correlation = st.net_correlation;
-    t->TraceRecordTo(r, st.id, p.is_request);
+    t->TraceRecordTo(std::move(r), st.id, p.is_request);
   });
 }
 

@@ -233,7 +233,7 @@ bool Tracer::SendOne(Dest& d, const TraceRecord& r, const std::optional<hep::Pac
   return false;
 }
 
-int Tracer::TraceRecordTo(const TraceRecord& r, const std::string& id, bool is_request) {
+int Tracer::TraceRecordTo(TraceRecord r, const std::string& id, bool is_request) {
   if (!global_on_.load()) {
     stats_.not_traced_off.Inc();
     return 1;  // OpenSIPS: tracing off is not an error for the script
@@ -241,13 +241,20 @@ int Tracer::TraceRecordTo(const TraceRecord& r, const std::string& id, bool is_r
   bool known = false, queued = false, any_on = false;
   std::optional<hep::Packet> pkt;
   bool pkt_built = false;
+  // SIP and DB destinations send the record itself; HEP ones only the packet.
+  bool record_needed = false;
+  for (const auto& d : dests_)
+    record_needed |= d->spec.id == id && d->spec.type != DestType::kHep && d->on.load();
   for (auto& d : dests_) {
     if (d->spec.id != id) continue;
     known = true;
     if (!d->on.load()) continue;
+    // switched on by MI after the record went into the packet: next time
+    if (d->spec.type != DestType::kHep && !record_needed) continue;
     any_on = true;
     if (d->spec.type == DestType::kHep && !pkt_built) {
-      pkt = ToHepPacket(r, hep_ ? hep_->capture_id() : opts_.capture_id);
+      const uint32_t cid = hep_ ? hep_->capture_id() : opts_.capture_id;
+      pkt = record_needed ? ToHepPacket(r, cid) : ToHepPacket(std::move(r), cid);
       pkt_built = true;
       // OpenSIPS add_payload_part("payload", msg) (+ "net" correlation):
       // unchanged in HOMER5 mode, {"payload": ...} JSON in HOMER6 mode.
@@ -257,7 +264,7 @@ int Tracer::TraceRecordTo(const TraceRecord& r, const std::string& id, bool is_r
         hep::KeyValues extra;
         if (!r.net_correlation.empty()) extra.emplace_back("net", r.net_correlation);
         if (!hep_->homer5())
-          hep_->Encapsulate(&*pkt, {{"payload", r.msg}}, extra);
+          hep_->Encapsulate(&*pkt, {{"payload", pkt->payload}}, extra);
         else if (!extra.empty())
           hep_->Encapsulate(&*pkt, {}, extra);
       }
@@ -337,7 +344,7 @@ int Tracer::TraceMessage(MsgContext& ctx, const std::string& id, uint32_t types,
   TraceRecord r = RecordIncoming(ctx, opts_.local_ip, NowUs());
   r.trace_attrs = attrs;
   const sip::Message* m = sip::Parsed(ctx);
-  return TraceRecordTo(r, id, !m || m->is_request());
+  return TraceRecordTo(std::move(r), id, !m || m->is_request());
 }
 
 bool Tracer::SetIdState(const std::string& id, bool on) {

@@ -113,7 +113,9 @@ class Tracer {
   int TraceMessage(MsgContext& ctx, const std::string& id, uint32_t types,
                    const std::string& attrs);
   // Traces a prepared record (used by the tm/dialog hooks and tests).
-  int TraceRecordTo(const TraceRecord& r, const std::string& id, bool is_request);
+  // When every destination of `id` that is on is a HEP one, the HEP packet
+  // takes the message out of `r` (no copy).
+  int TraceRecordTo(TraceRecord r, const std::string& id, bool is_request);
 
   // A non-SIP event (xlog ...) to every HEP destination of `id` that is
   // on (SIP and DB destinations never get events), if the global flag is
