@@ -85,7 +85,7 @@ void DialogCore::OnReply(uint64_t id, const tm::TmCbParams& p) {
     } else if (p.code >= 200) {
       if (d->state < kConfirmed) {
         d->state = kConfirmed;
-        d->expires_ms = DlgNowMs() + int64_t{timeout_s_} * 1000;
+        SetExpiryLocked(*d, DlgNowMs() + int64_t{timeout_s_} * 1000);
         if (p.parsed) {
           d->to_tag = std::string(sip::ToTag(*p.parsed));
         } else {
@@ -177,7 +177,7 @@ void DialogCore::OnRequest(MsgContext& req) {
       // Checked again under the lock: two BYEs on two workers end it once.
       if (d->state == kDeleted) return;
       d->state = kDeleted;
-      d->expires_ms = DlgNowMs() + kDeletedLingerMs;
+      SetExpiryLocked(*d, DlgNowMs() + kDeletedLingerMs);
     }
     p.type = kDlgcbTerminated;
     Fire(d, p);
@@ -200,6 +200,11 @@ void DialogCore::Fire(const std::shared_ptr<Dialog>& d, DlgCbParams p) {
     if (mask & p.type) cb(p);
 }
 
+void DialogCore::SetExpiryLocked(Dialog& d, int64_t at) {
+  d.expires_ms = at;
+  expiry_.emplace(at, d.id);
+}
+
 void DialogCore::Remove(uint64_t id) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = by_id_.find(id);
@@ -218,13 +223,19 @@ void DialogCore::Expire(int64_t now) {
   std::vector<uint64_t> lingered;
   {
     std::lock_guard<std::mutex> l(mu_);
-    for (auto& [id, d] : by_id_)
-      if (d->state == kConfirmed && d->expires_ms && now >= d->expires_ms) {
+    while (!expiry_.empty() && expiry_.top().first <= now) {
+      auto [at, id] = expiry_.top();
+      expiry_.pop();
+      auto it = by_id_.find(id);
+      if (it == by_id_.end() || it->second->expires_ms != at) continue;  // stale
+      const auto& d = it->second;
+      if (d->state == kConfirmed) {
         d->state = kDeleted;
         gone.push_back(d);
-      } else if (d->state == kDeleted && d->expires_ms && now >= d->expires_ms) {
+      } else if (d->state == kDeleted) {
         lingered.push_back(id);
       }
+    }
   }
   for (uint64_t id : lingered) Remove(id);
   for (auto& d : gone) {

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <mutex>
+#include <queue>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -51,12 +52,18 @@ class DialogCore : public DialogApi {
   void Fire(const std::shared_ptr<Dialog>& d, DlgCbParams p);
   void OnReply(uint64_t id, const tm::TmCbParams& p);
   void Remove(uint64_t id);
+  // d->expires_ms = at, and its entry in the expiry queue; under mu_.
+  void SetExpiryLocked(Dialog& d, int64_t at);
 
   tm::TmApi* tm_;
   int timeout_s_;
   std::mutex mu_;
   std::unordered_map<uint64_t, std::shared_ptr<Dialog>> by_id_;
   std::unordered_multimap<std::string, uint64_t> by_callid_;
+  // (expires_ms, id), soonest first: Expire() looks only at what is due.
+  // An entry whose dialog is gone or got a new expiry is skipped (stale).
+  using ExpiryEntry = std::pair<int64_t, uint64_t>;
+  std::priority_queue<ExpiryEntry, std::vector<ExpiryEntry>, std::greater<>> expiry_;
   uint64_t next_id_ = 0;
 };
 

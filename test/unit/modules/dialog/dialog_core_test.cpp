@@ -102,6 +102,33 @@ TEST(DialogCore, Timeout) {
   EXPECT_EQ(d.Size(), 0u);
 }
 
+// Expiry is a queue of due times: a dialog ended by BYE before its
+// timeout is not ended again when the old timeout comes (its entry is
+// stale), still matches its late ACK during the linger, and goes after it.
+TEST(DialogCore, TimeoutReplacedByLinger) {
+  FakeTm tm;
+  DialogCore d(&tm, 1);
+  MsgContext inv = Ctx("INVITE", "ft", "");
+  uint64_t id = d.CreateDialog(inv);
+  ASSERT_NE(id, 0u);
+  int terminated = 0, within = 0;
+  ASSERT_TRUE(d.RegisterCallback(id, kDlgcbTerminated | kDlgcbReqWithin, [&](const DlgCbParams& p) {
+    if (p.type == kDlgcbTerminated) ++terminated;
+    if (p.type == kDlgcbReqWithin) ++within;
+  }));
+  tm.Reply(200, Reply(200, "tt"));
+  MsgContext bye = Ctx("BYE", "ft", "tt");
+  d.OnRequest(bye);
+  EXPECT_EQ(terminated, 1);
+  d.Expire(DlgNowMs() + 1500);  // the 1 s timeout: replaced by the linger
+  EXPECT_EQ(terminated, 1);
+  MsgContext ack = Ctx("ACK", "ft", "tt");
+  d.OnRequest(ack);
+  EXPECT_EQ(within, 1);  // still there
+  d.Expire(DlgNowMs() + DialogCore::kDeletedLingerMs + 1000);
+  EXPECT_FALSE(d.RegisterCallback(id, kDlgcbReqWithin, [](const DlgCbParams&) {}));
+}
+
 // Issue 8: with two workers the UAC's 2xx ACK and the BYE right behind it
 // can be handled in either order. An ACK handled after the BYE is still
 // reported in the dialog (siptrace "d" traces it); the INVITE transaction
