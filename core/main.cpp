@@ -1,5 +1,6 @@
 // sipcapd: the server executable. OpenSIPS-style command line.
 #include <getopt.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -68,6 +69,17 @@ int main(int argc, char** argv) {
     Usage(stderr);
     return 2;
   }
+#ifdef __GLIBC__
+  // glibc hands a freed heap top back to the kernel once it passes 128 KB
+  // (per-thread arenas shrink the same way), so a server that frees and
+  // allocates in waves faults the same pages in again and again: a perf
+  // profile of the proxy showed ~4 us a call in sysmalloc page faults.
+  // Keep up to 64 MB of free heap, grow it 4 MB at a time; allocations of
+  // 1 MB and more still get their own mapping.
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  mallopt(M_TOP_PAD, 4 << 20);
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
   // Until the cfg says otherwise, log to stderr (cfg errors must be seen).
   sipcapd::Log::UseStderr(true);
   if (opts.debug_inc) sipcapd::Log::set_level(sipcapd::kLogNotice + opts.debug_inc);
