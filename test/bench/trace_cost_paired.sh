@@ -34,7 +34,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done; sleep 0.3; rm -rf "$TMP"; }
 trap cleanup EXIT
 port() { "$PY" -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_listen() { local i; for i in $(seq 1 100); do ss -Hlun "sport = :$1" | grep -q . && return 0; sleep 0.1; done; return 1; }
+wait_listen() { local _; for _ in $(seq 1 100); do ss -Hlun "sport = :$1" | grep -q . && return 0; sleep 0.1; done; return 1; }
 # user+system CPU of a process (all threads), clock ticks
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 start() {  # start NAME: runs sipcapd on $TMP/NAME.cfg, prints its pid
@@ -93,7 +93,7 @@ uac() {  # uac PROXY_PORT CALLS OUT: sipp UAC at RATE; its CPU seconds on the la
 }
 
 run() {  # run TRANSPORT
-  local hept=$1 pu pt uu ut au at su st cu ct n
+  local hept=$1 pu pt uu ut au at su st n
   pu=$(port); pt=$(port); au=$(port); at=$(port)
   proxy_cfg plain "$pu" "$au" 0 "$hept"
   proxy_cfg traced "$pt" "$at" 1 "$hept"
