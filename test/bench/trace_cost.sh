@@ -24,61 +24,27 @@
 # Env: SIPCAPD_BIN, SIPCAPD_MODULE_DIR (as in ctest), or BUILD=<build dir>
 # (test/bench/run.sh passes SIPCAPD_BUILD_DIR).
 set -uo pipefail
-BUILD=${BUILD:-${SIPCAPD_BUILD_DIR:-build}}
-SIPCAPD_BIN=${SIPCAPD_BIN:-$BUILD/bin/sipcapd}
-SIPCAPD_MODULE_DIR=${SIPCAPD_MODULE_DIR:-$BUILD/modules}
-# absolute: the cfgs name it in mpath and sipp/kamailio run elsewhere
-SIPCAPD_MODULE_DIR=$(cd "$SIPCAPD_MODULE_DIR" 2>/dev/null && pwd || echo "$SIPCAPD_MODULE_DIR")
-SIPCAPD_BIN=$(cd "$(dirname "$SIPCAPD_BIN")" 2>/dev/null && pwd)/$(basename "$SIPCAPD_BIN")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=lib/trace_bench.bash
+. "$SRC/test/bench/lib/trace_bench.bash"
 SECS=${BENCH_SECS:-6}
 WARM=${BENCH_WARM:-6}
 ROUNDS=${BENCH_ROUNDS:-3}
 CONC=${BENCH_CONC:-40}
 CHILDREN=${BENCH_CHILDREN:-2}
 KAM_MPATH=${KAM_MPATH:-/usr/lib/x86_64-linux-gnu/kamailio/modules}
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
-command -v sipp >/dev/null || { echo "SKIP: sipp not installed"; exit 77; }
-for m in proto_udp proto_hep tm dialog siptrace sipmsgops sipcapture db_sqlite mi_fifo; do
-  [ -f "$SIPCAPD_MODULE_DIR/$m.so" ] || { echo "FAIL: $m.so not built in $SIPCAPD_MODULE_DIR"; exit 1; }
-done
-TMP=$(mktemp -d /tmp/trace-cost.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done; sleep 0.3; rm -rf "$TMP"; }
-trap cleanup EXIT
-port() { "$PY" -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-listening() { ss -Hlun "sport = :$1" | grep -q .; }
-wait_listen() { local i; for i in $(seq 1 100); do listening "$1" && return 0; sleep 0.1; done; return 1; }
 export OSIPS_FIFO_TIMEOUT=5
 mi() { OSIPS_FIFO="$TMP/cap_fifo" "$SRC/scripts/opensipsctl" fifo "$@"; }
 received() { mi get_statistics proto_hep:received 2>/dev/null | sed -n 's/^proto_hep:received:: *//p'; }
 
 # --- the collector: a sipcapd capture node that decodes and counts.
 CS=$(port)
-cat >"$TMP/capture.cfg" <<CFG
-log_level=2
-children=2
-mpath="$SIPCAPD_MODULE_DIR"
-listen=hep_udp:127.0.0.1:$CS
-listen=hep_tcp:127.0.0.1:$CS
-loadmodule "proto_hep.so"
-loadmodule "db_sqlite.so"
-loadmodule "sipcapture.so"
-loadmodule "mi_fifo.so"
-modparam("mi_fifo", "fifo_name", "$TMP/cap_fifo")
-modparam("proto_hep", "hep_rcvbuf", 67108864)
-# not written (the route only counts), but sipcapture needs a db_url
-modparam("sipcapture", "db_url", "sqlite://$TMP/capture.db")
-modparam("sipcapture", "capture_on", 1)
-modparam("sipcapture", "hep_capture_on", 1)
-modparam("sipcapture", "hep_route", "count_only")
-route[count_only] { exit; }
-CFG
+capture_cfg "$TMP/capture.cfg" "$CS"
 "$SIPCAPD_BIN" -F -E -f "$TMP/capture.cfg" >"$TMP/capture.log" 2>&1 &
 CAP=$!
 PIDS+=("$CAP")
 wait_listen "$CS" || { cat "$TMP/capture.log"; echo "FAIL: capture node did not start"; exit 1; }
-for i in $(seq 1 50); do [ -p "$TMP/cap_fifo" ] && break; sleep 0.1; done
+for _ in $(seq 1 50); do [ -p "$TMP/cap_fifo" ] && break; sleep 0.1; done
 
 U=$(port)
 (cd "$TMP" && sipp -sn uas -i 127.0.0.1 -p "$U" -bg >"$TMP/uas.out" 2>&1)
@@ -138,26 +104,8 @@ stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
 # --- sipcapd stateful proxy, without and with sip_trace(.., "d")
 sipcapd_proxy() {  # sipcapd_proxy NAME TRACE(0|1) [HEP_TRANSPORT]: prints the rate
-  local p t=""; p=$(port)
-  [ "$2" = 1 ] && t='if (is_method("INVITE") && !has_totag()) sip_trace("tr", "d");'
-  cat >"$TMP/$1.cfg" <<CFG
-log_level=2
-children=$CHILDREN
-mpath="$SIPCAPD_MODULE_DIR"
-listen=udp:127.0.0.1:$p
-loadmodule "proto_udp.so"
-loadmodule "proto_hep.so"
-loadmodule "sipmsgops.so"
-loadmodule "tm.so"
-loadmodule "dialog.so"
-loadmodule "siptrace.so"
-modparam("proto_hep", "hep_id", "[cap] 127.0.0.1:$CS; transport=${3:-udp}; version=3")
-modparam("siptrace", "trace_id", "[tr]hep:cap")
-route {
-  $t
-  t_relay("udp:127.0.0.1:$U");
-}
-CFG
+  local p; p=$(port)
+  proxy_cfg "$TMP/$1.cfg" "$p" "$U" "$2" "${3:-udp}" "$CS" "$CHILDREN"
   "$SIPCAPD_BIN" -F -E -f "$TMP/$1.cfg" >"$TMP/$1.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")

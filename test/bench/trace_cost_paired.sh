@@ -16,25 +16,12 @@
 # Env: SIPCAPD_BIN, SIPCAPD_MODULE_DIR (as in ctest), or BUILD=<build dir>
 # (test/bench/run.sh passes SIPCAPD_BUILD_DIR).
 set -uo pipefail
-BUILD=${BUILD:-${SIPCAPD_BUILD_DIR:-build}}
-SIPCAPD_BIN=${SIPCAPD_BIN:-$BUILD/bin/sipcapd}
-SIPCAPD_MODULE_DIR=${SIPCAPD_MODULE_DIR:-$BUILD/modules}
-SIPCAPD_MODULE_DIR=$(cd "$SIPCAPD_MODULE_DIR" 2>/dev/null && pwd || echo "$SIPCAPD_MODULE_DIR")
-SIPCAPD_BIN=$(cd "$(dirname "$SIPCAPD_BIN")" 2>/dev/null && pwd)/$(basename "$SIPCAPD_BIN")
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=lib/trace_bench.bash
+. "$SRC/test/bench/lib/trace_bench.bash"
 RATE=${BENCH_PAIRED_RATE:-1200}
 SECS=${BENCH_SECS:-10}
 WARM=${BENCH_WARM:-4}
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
-command -v sipp >/dev/null || { echo "SKIP: sipp not installed"; exit 77; }
-for m in proto_udp proto_hep tm dialog siptrace sipmsgops sipcapture db_sqlite; do
-  [ -f "$SIPCAPD_MODULE_DIR/$m.so" ] || { echo "FAIL: $m.so not built in $SIPCAPD_MODULE_DIR"; exit 1; }
-done
-TMP=$(mktemp -d /tmp/trace-paired.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done; sleep 0.3; rm -rf "$TMP"; }
-trap cleanup EXIT
-port() { "$PY" -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_listen() { local _; for _ in $(seq 1 100); do ss -Hlun "sport = :$1" | grep -q . && return 0; sleep 0.1; done; return 1; }
 # user+system CPU of a process (all threads), clock ticks
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 start() {  # start NAME: runs sipcapd on $TMP/NAME.cfg, prints its pid
@@ -43,46 +30,11 @@ start() {  # start NAME: runs sipcapd on $TMP/NAME.cfg, prints its pid
 }
 
 CS=$(port)
-cat >"$TMP/capture.cfg" <<CFG
-log_level=2
-children=2
-mpath="$SIPCAPD_MODULE_DIR"
-listen=hep_udp:127.0.0.1:$CS
-listen=hep_tcp:127.0.0.1:$CS
-loadmodule "proto_hep.so"
-loadmodule "db_sqlite.so"
-loadmodule "sipcapture.so"
-modparam("proto_hep", "hep_rcvbuf", 67108864)
-modparam("sipcapture", "db_url", "sqlite://$TMP/capture.db")
-modparam("sipcapture", "hep_route", "count_only")
-route[count_only] { exit; }
-CFG
+capture_cfg "$TMP/capture.cfg" "$CS"
 CAP=$(start capture)
 PIDS+=("$CAP")
 wait_listen "$CS" || { cat "$TMP/capture.log"; echo "FAIL: capture node did not start"; exit 1; }
 
-proxy_cfg() {  # proxy_cfg NAME PORT UAS_PORT TRACE(0|1) HEP_TRANSPORT
-  local t=""
-  [ "$4" = 1 ] && t='if (is_method("INVITE") && !has_totag()) sip_trace("tr", "d");'
-  cat >"$TMP/$1.cfg" <<CFG
-log_level=2
-children=2
-mpath="$SIPCAPD_MODULE_DIR"
-listen=udp:127.0.0.1:$2
-loadmodule "proto_udp.so"
-loadmodule "proto_hep.so"
-loadmodule "sipmsgops.so"
-loadmodule "tm.so"
-loadmodule "dialog.so"
-loadmodule "siptrace.so"
-modparam("proto_hep", "hep_id", "[cap] 127.0.0.1:$CS; transport=$5; version=3")
-modparam("siptrace", "trace_id", "[tr]hep:cap")
-route {
-  $t
-  t_relay("udp:127.0.0.1:$3");
-}
-CFG
-}
 uas() {  # uas PORT: prints the sipp UAS pid
   (cd "$TMP" && sipp -sn uas -i 127.0.0.1 -p "$1" -bg >"$TMP/uas_$1.out" 2>&1)
   sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p' "$TMP/uas_$1.out"
@@ -95,8 +47,8 @@ uac() {  # uac PROXY_PORT CALLS OUT: sipp UAC at RATE; its CPU seconds on the la
 run() {  # run TRANSPORT
   local hept=$1 pu pt uu ut au at su st n
   pu=$(port); pt=$(port); au=$(port); at=$(port)
-  proxy_cfg plain "$pu" "$au" 0 "$hept"
-  proxy_cfg traced "$pt" "$at" 1 "$hept"
+  proxy_cfg "$TMP/plain.cfg" "$pu" "$au" 0 "$hept" "$CS"
+  proxy_cfg "$TMP/traced.cfg" "$pt" "$at" 1 "$hept" "$CS"
   su=$(start plain); st=$(start traced)
   PIDS+=("$su" "$st")
   wait_listen "$pu" && wait_listen "$pt" || { tail "$TMP"/plain.log "$TMP"/traced.log; echo "FAIL: proxies"; return 1; }

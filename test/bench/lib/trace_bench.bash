@@ -1,0 +1,76 @@
+# Shared by the tracing benches (trace_cost.sh, trace_cost_paired.sh):
+# sourced, not run. Resolves the build, checks sipp and the modules, makes
+# $TMP (removed on exit with every pid in PIDS), and writes the capture
+# node's and the proxies' cfgs.
+# Env: SIPCAPD_BIN, SIPCAPD_MODULE_DIR (as in ctest), or BUILD=<build dir>
+# (test/bench/run.sh passes SIPCAPD_BUILD_DIR).
+# shellcheck shell=bash
+BUILD=${BUILD:-${SIPCAPD_BUILD_DIR:-build}}
+SIPCAPD_BIN=${SIPCAPD_BIN:-$BUILD/bin/sipcapd}
+SIPCAPD_MODULE_DIR=${SIPCAPD_MODULE_DIR:-$BUILD/modules}
+# absolute: the cfgs name it in mpath and sipp/kamailio run elsewhere
+SIPCAPD_MODULE_DIR=$(cd "$SIPCAPD_MODULE_DIR" 2>/dev/null && pwd || echo "$SIPCAPD_MODULE_DIR")
+SIPCAPD_BIN=$(cd "$(dirname "$SIPCAPD_BIN")" 2>/dev/null && pwd)/$(basename "$SIPCAPD_BIN")
+PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
+command -v sipp >/dev/null || { echo "SKIP: sipp not installed"; exit 77; }
+for m in proto_udp proto_hep tm dialog siptrace sipmsgops sipcapture db_sqlite mi_fifo; do
+  [ -f "$SIPCAPD_MODULE_DIR/$m.so" ] || { echo "FAIL: $m.so not built in $SIPCAPD_MODULE_DIR"; exit 1; }
+done
+TMP=$(mktemp -d /tmp/trace-bench.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done; sleep 0.3; rm -rf "$TMP"; }
+trap cleanup EXIT
+port() { "$PY" -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+listening() { ss -Hlun "sport = :$1" | grep -q .; }
+wait_listen() { local _; for _ in $(seq 1 100); do listening "$1" && return 0; sleep 0.1; done; return 1; }
+
+# capture_cfg FILE PORT: a sipcapd capture node on hep_udp and hep_tcp PORT
+# that decodes and counts (hep_route exits: the collector is not the thing
+# measured); MI FIFO at $TMP/cap_fifo.
+capture_cfg() {
+  cat >"$1" <<CFG
+log_level=2
+children=2
+mpath="$SIPCAPD_MODULE_DIR"
+listen=hep_udp:127.0.0.1:$2
+listen=hep_tcp:127.0.0.1:$2
+loadmodule "proto_hep.so"
+loadmodule "db_sqlite.so"
+loadmodule "sipcapture.so"
+loadmodule "mi_fifo.so"
+modparam("mi_fifo", "fifo_name", "$TMP/cap_fifo")
+modparam("proto_hep", "hep_rcvbuf", 67108864)
+# not written (the route only counts), but sipcapture needs a db_url
+modparam("sipcapture", "db_url", "sqlite://$TMP/capture.db")
+modparam("sipcapture", "capture_on", 1)
+modparam("sipcapture", "hep_capture_on", 1)
+modparam("sipcapture", "hep_route", "count_only")
+route[count_only] { exit; }
+CFG
+}
+
+# proxy_cfg FILE PORT UAS_PORT TRACE(0|1) HEP_TRANSPORT CAPTURE_PORT [CHILDREN]:
+# a sipcapd stateful proxy (t_relay to the UAS), with TRACE=1 tracing every
+# dialog (sip_trace("tr", "d") on initial INVITEs) to the capture node.
+proxy_cfg() {
+  local t=""
+  [ "$4" = 1 ] && t='if (is_method("INVITE") && !has_totag()) sip_trace("tr", "d");'
+  cat >"$1" <<CFG
+log_level=2
+children=${7:-2}
+mpath="$SIPCAPD_MODULE_DIR"
+listen=udp:127.0.0.1:$2
+loadmodule "proto_udp.so"
+loadmodule "proto_hep.so"
+loadmodule "sipmsgops.so"
+loadmodule "tm.so"
+loadmodule "dialog.so"
+loadmodule "siptrace.so"
+modparam("proto_hep", "hep_id", "[cap] 127.0.0.1:$6; transport=$5; version=3")
+modparam("siptrace", "trace_id", "[tr]hep:cap")
+route {
+  $t
+  t_relay("udp:127.0.0.1:$3");
+}
+CFG
+}
