@@ -43,9 +43,7 @@ uint64_t DialogCore::CreateDialog(MsgContext& ctx, bool* retransmission) {
     std::lock_guard<std::mutex> l(mu_);
     auto [lo, hi] = by_callid_.equal_range(d->callid);
     for (auto it = lo; it != hi; ++it) {
-      auto found = by_id_.find(it->second);
-      if (found == by_id_.end()) continue;
-      const Dialog& old = *found->second;
+      const Dialog& old = *it->second;
       if (old.state != kDeleted && old.from_tag == d->from_tag &&
           old.invite_cseq == d->invite_cseq) {  // a retransmission of its INVITE
         if (retransmission) *retransmission = true;
@@ -55,7 +53,7 @@ uint64_t DialogCore::CreateDialog(MsgContext& ctx, bool* retransmission) {
     }
     d->id = ++next_id_;
     by_id_[d->id] = d;
-    by_callid_.emplace(d->callid, d->id);
+    by_callid_.emplace(std::string_view(d->callid), d);
   }
   attach(d->id);
   uint64_t id = d->id;
@@ -127,14 +125,12 @@ std::shared_ptr<Dialog> DialogCore::Match(MsgContext& ctx, bool with_deleted) {
   }
   sip::Message* m = sip::Parsed(ctx);
   if (!m) return nullptr;
-  std::string callid(sip::CallId(*m));
+  std::string_view callid = sip::CallId(*m);
   std::string_view ft = sip::FromTag(*m), tt = sip::ToTag(*m);
   std::lock_guard<std::mutex> l(mu_);
   auto [b, e] = by_callid_.equal_range(callid);
   for (auto it = b; it != e; ++it) {
-    auto found = by_id_.find(it->second);
-    if (found == by_id_.end()) continue;
-    const auto& d = found->second;
+    const auto& d = it->second;
     if (!with_deleted && d->state == kDeleted) continue;
     bool fwd = ft == d->from_tag && (tt == d->to_tag || d->to_tag.empty() || tt.empty());
     bool rev = tt == d->from_tag && ft == d->to_tag;
@@ -211,7 +207,7 @@ void DialogCore::Remove(uint64_t id) {
   if (it == by_id_.end()) return;
   auto [b, e] = by_callid_.equal_range(it->second->callid);
   for (auto c = b; c != e; ++c)
-    if (c->second == id) {
+    if (c->second->id == id) {
       by_callid_.erase(c);
       break;
     }

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <queue>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -59,7 +60,10 @@ class DialogCore : public DialogApi {
   int timeout_s_;
   std::mutex mu_;
   std::unordered_map<uint64_t, std::shared_ptr<Dialog>> by_id_;
-  std::unordered_multimap<std::string, uint64_t> by_callid_;
+  // Keyed by a view of the dialog's own Call-ID (never changed, and the
+  // entry goes before the dialog leaves by_id_): no copy of the Call-ID,
+  // and a match reaches the dialog without a second lookup.
+  std::unordered_multimap<std::string_view, std::shared_ptr<Dialog>> by_callid_;
   // (expires_ms, id), soonest first: Expire() looks only at what is due.
   // An entry whose dialog is gone or got a new expiry is skipped (stale).
   using ExpiryEntry = std::pair<int64_t, uint64_t>;
