@@ -197,6 +197,7 @@ void DialogCore::Fire(const std::shared_ptr<Dialog>& d, DlgCbParams p) {
 }
 
 void DialogCore::SetExpiryLocked(Dialog& d, int64_t at) {
+  if (d.expires_ms) expiry_.erase({d.expires_ms, d.id});
   d.expires_ms = at;
   expiry_.emplace(at, d.id);
 }
@@ -205,6 +206,7 @@ void DialogCore::Remove(uint64_t id) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = by_id_.find(id);
   if (it == by_id_.end()) return;
+  if (it->second->expires_ms) expiry_.erase({it->second->expires_ms, id});
   auto [b, e] = by_callid_.equal_range(it->second->callid);
   for (auto c = b; c != e; ++c)
     if (c->second->id == id) {
@@ -219,12 +221,13 @@ void DialogCore::Expire(int64_t now) {
   std::vector<uint64_t> lingered;
   {
     std::lock_guard<std::mutex> l(mu_);
-    while (!expiry_.empty() && expiry_.top().first <= now) {
-      auto [at, id] = expiry_.top();
-      expiry_.pop();
+    while (!expiry_.empty() && expiry_.begin()->first <= now) {
+      auto [at, id] = *expiry_.begin();
+      expiry_.erase(expiry_.begin());
       auto it = by_id_.find(id);
-      if (it == by_id_.end() || it->second->expires_ms != at) continue;  // stale
+      if (it == by_id_.end()) continue;
       const auto& d = it->second;
+      d->expires_ms = 0;  // its entry is gone
       if (d->state == kConfirmed) {
         d->state = kDeleted;
         gone.push_back(d);
@@ -240,6 +243,11 @@ void DialogCore::Expire(int64_t now) {
     Fire(d, p);
     Remove(d->id);
   }
+}
+
+size_t DialogCore::ExpiryEntries() {
+  std::lock_guard<std::mutex> l(mu_);
+  return expiry_.size();
 }
 
 size_t DialogCore::Size() {

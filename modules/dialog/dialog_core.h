@@ -9,7 +9,7 @@
 
 #include <memory>
 #include <mutex>
-#include <queue>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -42,7 +42,8 @@ class DialogCore : public DialogApi {
   // tm hook: every request tm handles.
   void OnRequest(MsgContext& req);
   void Expire(int64_t now_ms);
-  size_t Size();  // dialogs not deleted
+  size_t Size();           // dialogs not deleted
+  size_t ExpiryEntries();  // for tests: entries in the expiry queue
 
   // How long a dialog ended by BYE still matches a late 2xx ACK (64*T1).
   static constexpr int64_t kDeletedLingerMs = 32000;
@@ -64,10 +65,11 @@ class DialogCore : public DialogApi {
   // entry goes before the dialog leaves by_id_): no copy of the Call-ID,
   // and a match reaches the dialog without a second lookup.
   std::unordered_multimap<std::string_view, std::shared_ptr<Dialog>> by_callid_;
-  // (expires_ms, id), soonest first: Expire() looks only at what is due.
-  // An entry whose dialog is gone or got a new expiry is skipped (stale).
-  using ExpiryEntry = std::pair<int64_t, uint64_t>;
-  std::priority_queue<ExpiryEntry, std::vector<ExpiryEntry>, std::greater<>> expiry_;
+  // (expires_ms, id) of every dialog with an expiry, soonest first:
+  // Expire() looks only at what is due. A new expiry replaces the old
+  // entry (a BYE's linger, its 12 h timeout), so the set holds one entry
+  // per dialog with an expiry, never more.
+  std::set<std::pair<int64_t, uint64_t>> expiry_;
   uint64_t next_id_ = 0;
 };
 

@@ -102,9 +102,10 @@ TEST(DialogCore, Timeout) {
   EXPECT_EQ(d.Size(), 0u);
 }
 
-// Expiry is a queue of due times: a dialog ended by BYE before its
-// timeout is not ended again when the old timeout comes (its entry is
-// stale), still matches its late ACK during the linger, and goes after it.
+// Expiry is an ordered set of due times: a dialog ended by BYE before its
+// timeout has its timeout replaced by the linger (one entry), is not ended
+// again when the old timeout time comes, still matches its late ACK during
+// the linger, and goes after it, leaving no entry.
 TEST(DialogCore, TimeoutReplacedByLinger) {
   FakeTm tm;
   DialogCore d(&tm, 1);
@@ -117,9 +118,13 @@ TEST(DialogCore, TimeoutReplacedByLinger) {
     if (p.type == kDlgcbReqWithin) ++within;
   }));
   tm.Reply(200, Reply(200, "tt"));
+  EXPECT_EQ(d.ExpiryEntries(), 1u);  // the timeout
   MsgContext bye = Ctx("BYE", "ft", "tt");
   d.OnRequest(bye);
   EXPECT_EQ(terminated, 1);
+  // The linger replaced the timeout: with the 12 h default, entries kept
+  // for ended dialogs would pile up for 12 h.
+  EXPECT_EQ(d.ExpiryEntries(), 1u);
   d.Expire(DlgNowMs() + 1500);  // the 1 s timeout: replaced by the linger
   EXPECT_EQ(terminated, 1);
   MsgContext ack = Ctx("ACK", "ft", "tt");
@@ -127,6 +132,7 @@ TEST(DialogCore, TimeoutReplacedByLinger) {
   EXPECT_EQ(within, 1);  // still there
   d.Expire(DlgNowMs() + DialogCore::kDeletedLingerMs + 1000);
   EXPECT_FALSE(d.RegisterCallback(id, kDlgcbReqWithin, [](const DlgCbParams&) {}));
+  EXPECT_EQ(d.ExpiryEntries(), 0u);
 }
 
 // Issue 8: with two workers the UAC's 2xx ACK and the BYE right behind it
