@@ -22,12 +22,18 @@ constexpr int kTls13VerdictMs = 500;
 // UDP or plain TCP without spool: packets per sendmmsg / sendmsg, and how
 // long the thread waits for a batch to fill (the added latency of a lone
 // packet).
-constexpr size_t kUdpBatch = 64;
+// 128 datagrams of a traced call's ~700 bytes are ~90 KB, well inside a
+// collector's default 208 KB receive buffer.
+constexpr size_t kUdpBatch = 128;
 // Plain TCP: packets per sendmsg and the linger (a stream write costs
 // little per packet, a wake-up of the sender and of the collector a lot).
 constexpr size_t kStreamBatch = 256;
-constexpr std::chrono::microseconds kStreamLinger{4000};
-constexpr std::chrono::microseconds kUdpLinger{1000};
+// Measured with two traced proxies side by side (session 5, HEP/UDP):
+// 128 datagrams and 4 ms instead of 64 and 1 ms cut the proxy's CPU by
+// 8-12 us a call at 1200 calls/s and 3-8 us at 1700; over TCP 8 ms instead
+// of 4 ms by 2-4 us. Fewer wake-ups of the sender and the collector.
+constexpr std::chrono::microseconds kStreamLinger{8000};
+constexpr std::chrono::microseconds kUdpLinger{4000};
 // Empty lingers in a row after which the thread sleeps until a packet
 // comes (Enqueue wakes it) instead of pacing by the clock.
 constexpr int kIdleLingers = 4;
