@@ -94,6 +94,11 @@ run_mode() {  # run_mode HOMER5_ON
   local cpid=$!
   "$PY" "$TMP/uas.py" "$U" "$UT" 240 & PIDS+=($!)
   local upid=$!
+  # Both bound before the first traced message: a datagram sent to a port
+  # nobody has bound yet is lost (a loaded CI box starts python slowly).
+  WAIT_SECS=20 wait_for test -e "$TMP/hep$h5.jsonl" || fail "[h5=$h5] HEP collector did not start"
+  WAIT_SECS=20 wait_for udp_listening "$U" || fail "[h5=$h5] UAS (udp) did not start"
+  WAIT_SECS=20 wait_for tcp_listening "$UT" || fail "[h5=$h5] UAS (tcp) did not start"
   cat >"$TMP/ev$h5.cfg" <<CFG
 log_level=3
 children=2
