@@ -47,6 +47,8 @@ onreply_route {
 }
 CFG
 "$PY" "$PEERS/tm_uas.py" "$U" "$TMP/uas.jsonl" 40 & PIDS+=($!)
+# bound before the first relay (a slow start would look like retransmissions)
+WAIT_SECS=10 wait_for udp_listening "$U" || fail "UAS did not start"
 start_node "$TMP/tm.cfg" "$TMP/tm.log"
 node=$NODE_PID
 WAIT_SECS=10 wait_for grep -q "started" "$TMP/tm.log" || { cat "$TMP/tm.log"; fail "node did not start"; }

@@ -71,6 +71,7 @@ PY
 PIDS+=($!)
 DOWN_U=$(free_port udp); DOWN_T=$(free_port tcp)
 WAIT_SECS=10 wait_for test -f "$TMP/hole.ready" || fail "black-hole listener not ready"
+WAIT_SECS=10 wait_for udp_listening "$LIVE" || fail "live collector not bound"
 # The black hole must really hang a connect: probe it with a 1 s timeout.
 "$PY" - "$HOLE" <<'PY' || fail "black-hole listener accepted a connection (cannot simulate a black hole here)"
 import socket, sys
