@@ -90,7 +90,7 @@ class HepSender {
   // Keeps a sent packet's buffer for EnqueueSwap (mu_ held); a full spare
   // list or a large buffer frees it instead.
   void Recycle(std::string* b);
-  size_t BatchMax() const;  // packets per system call: 64 (UDP), 256 (TCP)
+  size_t BatchMax() const;  // packets per system call: 128 (UDP), 256 (TCP)
   // Queues (or spools / drops) one packet with mu_ held; *wake: notify.
   bool EnqueueLocked(std::string* bytes, bool* wake);
 
