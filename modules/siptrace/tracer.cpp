@@ -241,16 +241,16 @@ int Tracer::TraceRecordTo(TraceRecord r, const std::string& id, bool is_request)
   bool known = false, queued = false, any_on = false;
   std::optional<hep::Packet> pkt;
   bool pkt_built = false;
-  // SIP and DB destinations send the record itself; HEP ones only the packet.
+  // SIP and DB destinations send the record itself, HEP ones only the
+  // packet: an id with any SIP or DB destination (on or off: MI may switch
+  // it on meanwhile) keeps the record and copies into the packet.
   bool record_needed = false;
   for (const auto& d : dests_)
-    record_needed |= d->spec.id == id && d->spec.type != DestType::kHep && d->on.load();
+    record_needed |= d->spec.id == id && d->spec.type != DestType::kHep;
   for (auto& d : dests_) {
     if (d->spec.id != id) continue;
     known = true;
     if (!d->on.load()) continue;
-    // switched on by MI after the record went into the packet: next time
-    if (d->spec.type != DestType::kHep && !record_needed) continue;
     any_on = true;
     if (d->spec.type == DestType::kHep && !pkt_built) {
       const uint32_t cid = hep_ ? hep_->capture_id() : opts_.capture_id;

@@ -113,8 +113,8 @@ class Tracer {
   int TraceMessage(MsgContext& ctx, const std::string& id, uint32_t types,
                    const std::string& attrs);
   // Traces a prepared record (used by the tm/dialog hooks and tests).
-  // When every destination of `id` that is on is a HEP one, the HEP packet
-  // takes the message out of `r` (no copy).
+  // When every destination of `id` is a HEP one, the HEP packet takes the
+  // message out of `r` (no copy).
   int TraceRecordTo(TraceRecord r, const std::string& id, bool is_request);
 
   // A non-SIP event (xlog ...) to every HEP destination of `id` that is
