@@ -205,7 +205,11 @@ void DialogCore::SetExpiryLocked(Dialog& d, int64_t at) {
 void DialogCore::Remove(uint64_t id) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = by_id_.find(id);
-  if (it == by_id_.end()) return;
+  if (it != by_id_.end()) RemoveLocked(it);
+}
+
+void DialogCore::RemoveLocked(DialogTable::iterator it) {
+  const uint64_t id = it->first;
   if (it->second->expires_ms) expiry_.erase({it->second->expires_ms, id});
   auto [b, e] = by_callid_.equal_range(it->second->callid);
   for (auto c = b; c != e; ++c)
@@ -218,7 +222,6 @@ void DialogCore::Remove(uint64_t id) {
 
 void DialogCore::Expire(int64_t now) {
   std::vector<std::shared_ptr<Dialog>> gone;
-  std::vector<uint64_t> lingered;
   {
     std::lock_guard<std::mutex> l(mu_);
     while (!expiry_.empty() && expiry_.begin()->first <= now) {
@@ -232,11 +235,10 @@ void DialogCore::Expire(int64_t now) {
         d->state = kDeleted;
         gone.push_back(d);
       } else if (d->state == kDeleted) {
-        lingered.push_back(id);
+        RemoveLocked(it);  // its linger is over
       }
     }
   }
-  for (uint64_t id : lingered) Remove(id);
   for (auto& d : gone) {
     DlgCbParams p;
     p.type = kDlgcbTerminated;

@@ -54,13 +54,15 @@ class DialogCore : public DialogApi {
   void Fire(const std::shared_ptr<Dialog>& d, DlgCbParams p);
   void OnReply(uint64_t id, const tm::TmCbParams& p);
   void Remove(uint64_t id);
+  using DialogTable = std::unordered_map<uint64_t, std::shared_ptr<Dialog>>;
+  void RemoveLocked(DialogTable::iterator it);  // mu_ held
   // d->expires_ms = at, and its entry in the expiry queue; under mu_.
   void SetExpiryLocked(Dialog& d, int64_t at);
 
   tm::TmApi* tm_;
   int timeout_s_;
   std::mutex mu_;
-  std::unordered_map<uint64_t, std::shared_ptr<Dialog>> by_id_;
+  DialogTable by_id_;
   // Keyed by a view of the dialog's own Call-ID (never changed, and the
   // entry goes before the dialog leaves by_id_): no copy of the Call-ID,
   // and a match reaches the dialog without a second lookup.

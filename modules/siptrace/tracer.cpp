@@ -245,8 +245,7 @@ int Tracer::TraceRecordTo(TraceRecord r, const std::string& id, bool is_request)
   // packet: an id with any SIP or DB destination (on or off: MI may switch
   // it on meanwhile) keeps the record and copies into the packet.
   bool record_needed = false;
-  for (const auto& d : dests_)
-    record_needed |= d->spec.id == id && d->spec.type != DestType::kHep;
+  for (const auto& d : dests_) record_needed |= d->spec.id == id && d->spec.type != DestType::kHep;
   for (auto& d : dests_) {
     if (d->spec.id != id) continue;
     known = true;
