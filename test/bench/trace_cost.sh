@@ -47,20 +47,10 @@ wait_listen "$CS" || { cat "$TMP/capture.log"; echo "FAIL: capture node did not 
 for _ in $(seq 1 50); do [ -p "$TMP/cap_fifo" ] && break; sleep 0.1; done
 
 U=$(port)
-(cd "$TMP" && sipp -sn uas -i 127.0.0.1 -p "$U" -bg >"$TMP/uas.out" 2>&1)
-UAS=$(sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p' "$TMP/uas.out")
-[ -n "$UAS" ] || { cat "$TMP/uas.out"; echo "FAIL: sipp uas"; exit 1; }
+UAS=$(uas "$U")
+[ -n "$UAS" ] || { cat "$TMP/uas_$U.out"; echo "FAIL: sipp uas"; exit 1; }
 PIDS+=("$UAS")
 
-# cpu PID: user+system CPU of a process (all threads) in clock ticks
-# and of its child processes (Kamailio forks its workers)
-cpu() {
-  local t=0 p
-  for p in $1 $(pgrep -P "$1"); do
-    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
-  done
-  echo "$t"
-}
 # sipp_uac PORT SECS OUT: the UAC load (offered 5000 calls/s, <= CONC in flight)
 sipp_uac() {
   timeout $(($2 + 30)) sipp -sn uac "127.0.0.1:$1" -i 127.0.0.1 -p "$(port)" -r 5000 -l "$CONC" \

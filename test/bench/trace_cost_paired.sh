@@ -22,8 +22,6 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 RATE=${BENCH_PAIRED_RATE:-1200}
 SECS=${BENCH_SECS:-10}
 WARM=${BENCH_WARM:-4}
-# user+system CPU of a process (all threads), clock ticks
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 start() {  # start NAME: runs sipcapd on $TMP/NAME.cfg, prints its pid
   "$SIPCAPD_BIN" -F -E -f "$TMP/$1.cfg" >"$TMP/$1.log" 2>&1 &
   echo $!
@@ -35,10 +33,6 @@ CAP=$(start capture)
 PIDS+=("$CAP")
 wait_listen "$CS" || { cat "$TMP/capture.log"; echo "FAIL: capture node did not start"; exit 1; }
 
-uas() {  # uas PORT: prints the sipp UAS pid
-  (cd "$TMP" && sipp -sn uas -i 127.0.0.1 -p "$1" -bg >"$TMP/uas_$1.out" 2>&1)
-  sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p' "$TMP/uas_$1.out"
-}
 uac() {  # uac PROXY_PORT CALLS OUT: sipp UAC at RATE; its CPU seconds on the last line of OUT.cpu
   (sipp -sn uac "127.0.0.1:$1" -i 127.0.0.1 -p "$(port)" -r "$RATE" -l 400 -m "$2" -nostdin \
      -recv_timeout 5000 >"$3" 2>&1; times >"$3.times"; tail -1 "$3.times" >"$3.cpu")

@@ -1,7 +1,7 @@
 # Shared by the tracing benches (trace_cost.sh, trace_cost_paired.sh):
 # sourced, not run. Resolves the build, checks sipp and the modules, makes
-# $TMP (removed on exit with every pid in PIDS), and writes the capture
-# node's and the proxies' cfgs.
+# $TMP (removed on exit with every pid in PIDS), has the CPU and sipp UAS
+# helpers, and writes the capture node's and the proxies' cfgs.
 # Env: SIPCAPD_BIN, SIPCAPD_MODULE_DIR (as in ctest), or BUILD=<build dir>
 # (test/bench/run.sh passes SIPCAPD_BUILD_DIR).
 # shellcheck shell=bash
@@ -22,6 +22,20 @@ cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; do
 trap cleanup EXIT
 port() { "$PY" -c 'import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 listening() { ss -Hlun "sport = :$1" | grep -q .; }
+# cpu PID: user+system CPU of a process (all threads) in clock ticks
+# and of its child processes (Kamailio forks its workers)
+cpu() {
+  local t=0 p
+  for p in $1 $(pgrep -P "$1"); do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$t"
+}
+# uas PORT: starts a sipp UAS (backgrounded) on PORT, prints its pid
+uas() {
+  (cd "$TMP" && sipp -sn uas -i 127.0.0.1 -p "$1" -bg >"$TMP/uas_$1.out" 2>&1)
+  sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p' "$TMP/uas_$1.out"
+}
 wait_listen() { local _; for _ in $(seq 1 100); do listening "$1" && return 0; sleep 0.1; done; return 1; }
 
 # capture_cfg FILE PORT: a sipcapd capture node on hep_udp and hep_tcp PORT
