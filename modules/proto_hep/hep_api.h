@@ -112,6 +112,9 @@ class HepApi {
   // counts it (proto_hep:send_dropped) and returns kUnavailable.
   virtual Status Send(const std::string& dest_name, const Packet& p) = 0;
   virtual Status SendTo(const Destination& dest, const Packet& p) = 0;
+  // The same for a packet viewing data the caller owns (no copy into a
+  // Packet first); the bytes are those of SendTo(dest, ToPacket(p)).
+  virtual Status SendViewTo(const Destination& dest, const PacketView& p) = 0;
   // Queues already-encoded bytes (relaying a packet unchanged).
   virtual Status SendRaw(const Destination& dest, std::string bytes) = 0;
 

@@ -123,6 +123,8 @@ struct PacketFields {
   }
   // Microseconds since the epoch (usec overflow carried into seconds).
   int64_t TimestampUs() const { return int64_t{ts_sec} * 1000000 + int64_t{ts_usec}; }
+  // Sets src/dst (and family, ports) and marks their chunks present.
+  void SetAddresses(const SockAddr& src, const SockAddr& dst);
 };
 
 // The owning, mutable form (hep_set / hep_del, relay re-encode, senders).
@@ -139,8 +141,6 @@ struct Packet : PacketFields {
 
   std::vector<Chunk> extra;  // unknown / vendor / duplicate chunks, in order
 
-  // Sets src/dst (and family, ports) and marks their chunks present.
-  void SetAddresses(const SockAddr& src, const SockAddr& dst);
   // Finds an extra chunk by vendor and type (nullptr if none).
   const Chunk* FindExtra(uint16_t vendor, uint16_t type) const;
 };
@@ -230,6 +230,10 @@ struct EncodeReport {
 // Fails (kInvalidArgument) when v3 exceeds 65535 bytes or the version is
 // not 1..3. v1/v2 need an IPv4/IPv6 family (unset addresses are zeros).
 Status Encode(const Packet& p, int version, std::string* out, EncodeReport* report = nullptr);
+// The same from a view (senders that build packets over data they do not
+// own, e.g. siptrace's traced messages): v3 straight from the views, the
+// same bytes as Encode(ToPacket(p)); v1/v2 through ToPacket.
+Status Encode(const PacketView& p, int version, std::string* out, EncodeReport* report = nullptr);
 
 // Streaming HEPv3 framing for TCP/TLS. Given the bytes received so far
 // (starting at a frame boundary), says how long the next frame is.

@@ -27,7 +27,7 @@ std::string_view IpBytes(const IpAddr& a) {
 }
 
 // Typed chunks emitted after the fixed header group, in type order.
-uint64_t IntField(const Packet& p, uint16_t t) {
+uint64_t IntField(const PacketFields& p, uint16_t t) {
   switch (t) {
     case kChunkKeepAlive: return p.keep_alive;
     case kChunkVlanId: return p.vlan_id;
@@ -44,7 +44,9 @@ uint64_t IntField(const Packet& p, uint16_t t) {
     default: return 0;
   }
 }
-const std::string* StrField(const Packet& p, uint16_t t) {
+// The octet fields of a Packet (strings) or a PacketView (views).
+template <class P>
+const decltype(P::auth_key)* StrField(const P& p, uint16_t t) {
   switch (t) {
     case kChunkAuthKey: return &p.auth_key;
     case kChunkCorrelationId: return &p.correlation_id;
@@ -61,8 +63,9 @@ const std::string* StrField(const Packet& p, uint16_t t) {
 // The HEPv3 chunks of p, in wire order, handed to `sink` (the sizer, then
 // the writer: one walk decides what is written, so the two cannot differ).
 // `payload` is the payload chunk's data (deflated when p.compressed).
-template <class Sink>
-void WalkV3(const Packet& p, std::string_view payload, Sink& sink) {
+// P: Packet or PacketView (the same fields, owned or viewed).
+template <class P, class Sink>
+void WalkV3(const P& p, std::string_view payload, Sink& sink) {
   if (p.Has(kChunkIpFamily)) sink.Int(kChunkIpFamily, p.family);
   if (p.Has(kChunkIpProto)) sink.Int(kChunkIpProto, p.ip_proto);
   if ((p.Has(kChunkIp4Src) || p.Has(kChunkIp6Src)) && p.src_ip.is_set())
@@ -77,7 +80,7 @@ void WalkV3(const Packet& p, std::string_view payload, Sink& sink) {
   if (p.Has(kChunkCaptureId)) sink.Int(kChunkCaptureId, p.capture_id);
   for (uint16_t t = kChunkKeepAlive; t <= kChunkMaxTyped; ++t) {
     if (!p.Has(t) || t == kChunkPayload || t == kChunkCompressedPayload) continue;
-    if (const std::string* s = StrField(p, t)) {
+    if (const auto* s = StrField(p, t)) {
       sink.Data(0, t, *s);
     } else if (FixedChunkSize(t) != 0) {
       sink.Int(t, IntField(p, t));
@@ -85,7 +88,7 @@ void WalkV3(const Packet& p, std::string_view payload, Sink& sink) {
   }
   if (p.Has(kChunkPayload) || p.Has(kChunkCompressedPayload))
     sink.Data(0, p.compressed ? kChunkCompressedPayload : kChunkPayload, payload);
-  for (const Chunk& c : p.extra) sink.Data(c.vendor, c.type, c.data);
+  for (const auto& c : p.extra) sink.Data(c.vendor, c.type, c.data);
 }
 
 struct V3Sizer {
@@ -116,14 +119,15 @@ struct V3Writer {
   }
 };
 
-Status EncodeV3(const Packet& p, std::string* out) {
+template <class P>
+Status EncodeV3(const P& p, std::string* out) {
   std::string z;
   std::string_view payload = p.payload;
   if ((p.Has(kChunkPayload) || p.Has(kChunkCompressedPayload)) && p.compressed) {
     SIPCAPD_RETURN_IF_ERROR(Deflate(p.payload, &z));
     payload = z;
   }
-  for (const Chunk& c : p.extra)
+  for (const auto& c : p.extra)
     if (c.data.size() > kMaxPacketSize) return Status::Invalid("HEPv3 chunk too large");
   V3Sizer sizer;
   WalkV3(p, payload, sizer);
@@ -186,7 +190,7 @@ Status EncodeV12(const Packet& p, int version, std::string* out, EncodeReport* r
 
 }  // namespace
 
-void Packet::SetAddresses(const SockAddr& src, const SockAddr& dst) {
+void PacketFields::SetAddresses(const SockAddr& src, const SockAddr& dst) {
   src_ip = src.ip;
   dst_ip = dst.ip;
   src_port = src.port;
@@ -212,6 +216,12 @@ Status Encode(const Packet& p, int version, std::string* out, EncodeReport* repo
   if (version == 3) return EncodeV3(p, out);
   if (version == 1 || version == 2) return EncodeV12(p, version, out, report);
   return Status::Invalid("HEP version " + std::to_string(version) + " not in 1..3");
+}
+
+Status Encode(const PacketView& p, int version, std::string* out, EncodeReport* report) {
+  if (version != 3) return Encode(ToPacket(p), version, out, report);
+  if (report) *report = EncodeReport{};
+  return EncodeV3(p, out);
 }
 
 Status Inflate(std::string_view in, size_t cap, std::string* out, DecodeError* why) {

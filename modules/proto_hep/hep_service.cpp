@@ -163,7 +163,8 @@ Status HepService::Send(const std::string& dest_name, const Packet& p) {
   return SendTo(*d, p);
 }
 
-Status HepService::SendTo(const Destination& dest, const Packet& p) {
+template <class P>
+Status HepService::EncodeAndQueue(const Destination& dest, const P& p) {
   // Encoded into a buffer the sender has already sent and handed back
   // (EnqueueSwap): a steady stream allocates nothing per packet.
   thread_local std::string bytes;
@@ -173,6 +174,14 @@ Status HepService::SendTo(const Destination& dest, const Packet& p) {
     return st;
   }
   return Queue(dest, &bytes, true);
+}
+
+Status HepService::SendTo(const Destination& dest, const Packet& p) {
+  return EncodeAndQueue(dest, p);
+}
+
+Status HepService::SendViewTo(const Destination& dest, const PacketView& p) {
+  return EncodeAndQueue(dest, p);
 }
 
 Status HepService::SendRaw(const Destination& dest, std::string bytes) {

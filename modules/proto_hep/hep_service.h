@@ -68,6 +68,7 @@ class HepService : public HepApi {
   void Encapsulate(Packet* p, const KeyValues& parts, const KeyValues& extra) const override;
   Status Send(const std::string& dest_name, const Packet& p) override;
   Status SendTo(const Destination& dest, const Packet& p) override;
+  Status SendViewTo(const Destination& dest, const PacketView& p) override;
   Status SendRaw(const Destination& dest, std::string bytes) override;
   int homer_version() const override { return cfg_.homer5_on ? 5 : 6; }
   const std::string& homer5_delim() const override { return cfg_.homer5_delim; }
@@ -80,6 +81,9 @@ class HepService : public HepApi {
   // Queues *bytes on dest's sender; with swap (SendTo's thread-local
   // buffer) a sent buffer comes back in *bytes.
   Status Queue(const Destination& dest, std::string* bytes, bool swap);
+  // SendTo / SendViewTo: encodes p (Packet or PacketView) and queues it.
+  template <class P>
+  Status EncodeAndQueue(const Destination& dest, const P& p);
 
   ProtoHepConfig cfg_;
   HepStats stats_;

@@ -28,6 +28,12 @@ Status HepApiOut::AddInline(const TraceDest& d) {
   return Status::Ok();
 }
 
+const hep::Destination* HepApiOut::Resolve(const TraceDest& d) {
+  if (!d.hep_id.empty()) return api_->FindDestination(d.hep_id);
+  auto it = inline_.find(&d);
+  return it == inline_.end() ? nullptr : &it->second;
+}
+
 bool HepApiOut::SendInline(const TraceDest& d, const hep::Packet& p) {
   auto it = inline_.find(&d);
   return it != inline_.end() && api_->SendTo(it->second, p).ok();

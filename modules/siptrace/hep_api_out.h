@@ -26,6 +26,10 @@ class HepApiOut : public HepOut {
     api_->Encapsulate(p, parts, extra);
   }
   bool homer5() override { return api_->homer_version() == 5; }
+  const hep::Destination* Resolve(const TraceDest& d) override;
+  bool SendView(const hep::Destination& d, const hep::PacketView& p) override {
+    return api_->SendViewTo(d, p).ok();
+  }
 
  private:
   static std::string InlineSpec(const TraceDest& d);

@@ -76,23 +76,28 @@ IpAddr LocalAddressToward(const IpAddr& peer) {
   return result;
 }
 
+void IncomingAddresses(const MsgContext& ctx, const std::optional<LocalIp>& local, Proto* proto,
+                       SockAddr* from, SockAddr* to) {
+  *proto = ctx.rcv.proto == Proto::kNone ? Proto::kUdp : ctx.rcv.proto;
+  *from = ctx.rcv.src;
+  *to = ctx.rcv.dst;
+  if (!to->ip.is_set() || to->ip.IsAny()) {
+    if (local) {
+      to->ip = local->addr.ip;
+      if (!to->port) to->port = local->addr.port;
+    } else {
+      to->ip = LocalAddressToward(from->ip);
+    }
+  }
+}
+
 TraceRecord RecordIncoming(MsgContext& ctx, const std::optional<LocalIp>& local, int64_t now_us) {
   TraceRecord r;
   r.msg = ctx.buf;
   r.direction = "in";
   r.time_us = now_us;
-  r.from_proto = ctx.rcv.proto == Proto::kNone ? Proto::kUdp : ctx.rcv.proto;
+  IncomingAddresses(ctx, local, &r.from_proto, &r.from, &r.to);
   r.to_proto = r.from_proto;
-  r.from = ctx.rcv.src;
-  r.to = ctx.rcv.dst;
-  if (!r.to.ip.is_set() || r.to.ip.IsAny()) {
-    if (local) {
-      r.to.ip = local->addr.ip;
-      if (!r.to.port) r.to.port = local->addr.port;
-    } else {
-      r.to.ip = LocalAddressToward(r.from.ip);
-    }
-  }
   r.net_correlation = proto_tcp::TcpConnCorrelation(ctx);
   if (const sip::Message* m = sip::Parsed(ctx)) {
     r.callid = std::string(sip::CallId(*m));
@@ -115,29 +120,33 @@ std::optional<uint8_t> HepIpProto(Proto p) {
   }
 }
 
+bool FillHepHeader(Proto proto, SockAddr from, SockAddr to, int64_t time_us, uint32_t capture_id,
+                   hep::PacketFields* p) {
+  auto ipp = HepIpProto(proto);
+  if (!ipp || !from.ip.is_set() || !to.ip.is_set() || from.ip.family != to.ip.family) return false;
+  if (!from.port) from.port = 5060;
+  if (!to.port) to.port = 5060;
+  p->SetAddresses(from, to);
+  p->ip_proto = *ipp;
+  p->Mark(hep::kChunkIpProto);
+  p->ts_sec = static_cast<uint32_t>(time_us / 1000000);
+  p->ts_usec = static_cast<uint32_t>(time_us % 1000000);
+  p->Mark(hep::kChunkTsSec);
+  p->Mark(hep::kChunkTsUsec);
+  p->proto_type = hep::kProtoSip;
+  p->Mark(hep::kChunkProtoType);
+  p->capture_id = capture_id;
+  p->Mark(hep::kChunkCaptureId);
+  p->Mark(hep::kChunkPayload);
+  p->Mark(hep::kChunkCorrelationId);
+  return true;
+}
+
 namespace {
 // Everything of ToHepPacket but the payload and the correlation id.
 std::optional<hep::Packet> HepPacketHeader(const TraceRecord& r, uint32_t capture_id) {
-  auto ipp = HepIpProto(r.from_proto);
-  if (!ipp || !r.from.ip.is_set() || !r.to.ip.is_set() || r.from.ip.family != r.to.ip.family)
-    return std::nullopt;
   hep::Packet p;
-  SockAddr from = r.from, to = r.to;
-  if (!from.port) from.port = 5060;
-  if (!to.port) to.port = 5060;
-  p.SetAddresses(from, to);
-  p.ip_proto = *ipp;
-  p.Mark(hep::kChunkIpProto);
-  p.ts_sec = static_cast<uint32_t>(r.time_us / 1000000);
-  p.ts_usec = static_cast<uint32_t>(r.time_us % 1000000);
-  p.Mark(hep::kChunkTsSec);
-  p.Mark(hep::kChunkTsUsec);
-  p.proto_type = hep::kProtoSip;
-  p.Mark(hep::kChunkProtoType);
-  p.capture_id = capture_id;
-  p.Mark(hep::kChunkCaptureId);
-  p.Mark(hep::kChunkPayload);
-  p.Mark(hep::kChunkCorrelationId);
+  if (!FillHepHeader(r.from_proto, r.from, r.to, r.time_us, capture_id, &p)) return std::nullopt;
   return p;
 }
 }  // namespace

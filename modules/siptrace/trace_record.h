@@ -56,6 +56,19 @@ IpAddr LocalAddressToward(const IpAddr& peer);
 // udp 17, tcp 6, tls 22, sctp 132, ws/wss 50); nullopt for others.
 std::optional<uint8_t> HepIpProto(Proto p);
 
+// The addresses of the message in `ctx` as received: from = source, to =
+// the local socket, a wildcard local address replaced as RecordIncoming
+// says; the protocol (UDP when unknown).
+void IncomingAddresses(const MsgContext& ctx, const std::optional<LocalIp>& local, Proto* proto,
+                       SockAddr* from, SockAddr* to);
+
+// Every field of siptrace's HEP packet but the payload and the correlation
+// id (both marked present): addresses (port 0 sent as 5060), ip proto,
+// time, proto type SIP, capture id. False when the protocol has no HEP
+// mapping or the addresses are unset or of two families.
+bool FillHepHeader(Proto proto, SockAddr from, SockAddr to, int64_t time_us, uint32_t capture_id,
+                   hep::PacketFields* p);
+
 // HEP packet as siptrace builds it: proto type SIP, payload = the message,
 // correlation = Call-ID, time = record time, the given capture id.
 // nullopt when the protocol has no HEP mapping or addresses are unset.

@@ -68,7 +68,20 @@ bool TraceTransaction(Tracer& tracer, tm::TmApi& tm, MsgContext& ctx, const Scop
   uint32_t mask = tm::kTmcbRequestIn | tm::kTmcbRequestOut | tm::kTmcbReplyIn | tm::kTmcbReplyOut;
   return tm.RegisterCallback(ctx, mask, [t, st](const tm::TmCbParams& p) {
     bool in = p.type == tm::kTmcbRequestIn || p.type == tm::kTmcbReplyIn;
-    TraceRecord r = RecordFromTm(p, in ? "in" : "out", t->options().local_ip, NowUs());
+    const int64_t now = NowUs();
+    if (st.net_correlation.empty()) {  // else TraceRecordTo adds it
+      const auto& local = t->options().local_ip;
+      Tracer::MsgView v;
+      v.msg = p.msg;
+      v.callid = p.callid;
+      v.proto = p.proto;
+      v.from = in ? p.src : Fix(p.src, p.dst, local);
+      v.to = in ? Fix(p.dst, p.src, local) : p.dst;
+      v.time_us = now;
+      v.is_request = p.is_request;
+      if (t->TraceHepView(v, st.id)) return;
+    }
+    TraceRecord r = RecordFromTm(p, in ? "in" : "out", t->options().local_ip, now);
     r.trace_attrs = st.attrs;
     r.net_correlation = st.net_correlation;
     t->TraceRecordTo(std::move(r), st.id, p.is_request);

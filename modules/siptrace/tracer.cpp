@@ -6,6 +6,7 @@
 #include "core/base/log.h"
 #include "core/db/url.h"
 #include "core/sip/msg_helpers.h"
+#include "modules/proto_tcp/tcp_trace.h"
 #include "modules/siptrace/hep_event.h"
 
 namespace sipcapd::siptrace {
@@ -197,6 +198,15 @@ Status Tracer::Start(HepOut* hep, const std::function<db::Driver*(const std::str
       }
     }
   }
+  if (hep)
+    for (auto& d : dests_)
+      if (d->spec.type == DestType::kHep) d->hep_dest = hep->Resolve(d->spec);
+  for (auto& d : dests_) {
+    bool views = true;
+    for (const auto& e : dests_)
+      if (e->spec.id == d->spec.id) views &= e->hep_dest != nullptr;
+    d->id_views = views;
+  }
   for (auto& [url, w] : writers_) SIPCAPD_RETURN_IF_ERROR(w->Start());
   for (auto& d : dests_)
     if (d->udp) SIPCAPD_RETURN_IF_ERROR(d->udp->Start());
@@ -279,6 +289,37 @@ int Tracer::TraceRecordTo(TraceRecord r, const std::string& id, bool is_request)
   return queued ? 1 : -1;
 }
 
+std::optional<int> Tracer::TraceHepView(const MsgView& v, const std::string& id) {
+  // Destinations of one id are adjacent (AddDest).
+  auto d = dests_.begin();
+  while (d != dests_.end() && (*d)->spec.id != id) ++d;
+  if (d == dests_.end() || !(*d)->id_views || !hep_ || !hep_->homer5()) return std::nullopt;
+  if (!global_on_.load()) {
+    stats_.not_traced_off.Inc();
+    return 1;
+  }
+  hep::PacketView p;
+  bool built = false, valid = false, any_on = false, queued = false;
+  for (; d != dests_.end() && (*d)->spec.id == id; ++d) {
+    if (!(*d)->on.load()) continue;
+    any_on = true;
+    if (!built) {
+      valid = FillHepHeader(v.proto, v.from, v.to, v.time_us, hep_->capture_id(), &p);
+      p.payload = v.msg;
+      p.correlation_id = v.callid;
+      built = true;
+    }
+    if (!valid) stats_.hep_encode_errors.Inc();
+    if (valid && hep_->SendView(*(*d)->hep_dest, p))
+      queued = true;
+    else
+      stats_.dropped.Inc();
+  }
+  if (!any_on) return 1;  // every destination of the id switched off by MI
+  if (queued) (v.is_request ? stats_.traced_requests : stats_.traced_replies).Inc();
+  return queued ? 1 : -1;
+}
+
 int Tracer::TraceEvent(const std::string& id, hep::Packet p, const hep::KeyValues& parts,
                        const hep::KeyValues& extra) {
   if (!global_on_.load()) {
@@ -340,7 +381,18 @@ int Tracer::TraceMessage(MsgContext& ctx, const std::string& id, uint32_t types,
                          const std::string& attrs) {
   if (!HasId(id)) return -1;
   if (!(types & kTypeSip)) return 1;  // SIP not traced to any destination
-  TraceRecord r = RecordIncoming(ctx, opts_.local_ip, NowUs());
+  const int64_t now = NowUs();
+  if (hep_ && proto_tcp::TcpConnCorrelation(ctx).empty()) {
+    MsgView v;
+    IncomingAddresses(ctx, opts_.local_ip, &v.proto, &v.from, &v.to);
+    v.msg = ctx.buf;
+    const sip::Message* m = sip::Parsed(ctx);
+    if (m) v.callid = sip::CallId(*m);
+    v.is_request = !m || m->is_request();
+    v.time_us = now;
+    if (auto done = TraceHepView(v, id)) return *done;
+  }
+  TraceRecord r = RecordIncoming(ctx, opts_.local_ip, now);
   r.trace_attrs = attrs;
   const sip::Message* m = sip::Parsed(ctx);
   return TraceRecordTo(std::move(r), id, !m || m->is_request());

@@ -69,6 +69,14 @@ class HepOut {
   // True when Encapsulate puts a lone payload part into the payload as it
   // is (the HOMER5 form): a traced message then needs no encapsulation.
   virtual bool homer5() { return true; }
+  // The proto_hep destination of a HEP TraceDest (a hep_id, or the ad-hoc
+  // one AddInline made for it), resolved once at Start for SendView;
+  // nullptr when this HepOut has none (the tracer then uses SendTo /
+  // SendInline).
+  virtual const hep::Destination* Resolve(const TraceDest&) { return nullptr; }
+  // Queues a packet viewing the caller's data for a resolved destination;
+  // never blocks; false if dropped.
+  virtual bool SendView(const hep::Destination&, const hep::PacketView&) { return false; }
 };
 
 // The HOMER5 form with the ":" delimiter (proto_hep's default settings).
@@ -112,6 +120,22 @@ class Tracer {
   // the id is unknown or nothing could be queued.
   int TraceMessage(MsgContext& ctx, const std::string& id, uint32_t types,
                    const std::string& attrs);
+  // A traced SIP message as views of data the caller holds.
+  struct MsgView {
+    std::string_view msg, callid;
+    Proto proto = Proto::kUdp;
+    SockAddr from, to;
+    int64_t time_us = 0;
+    bool is_request = true;
+  };
+  // The fast path of the tm/dialog hooks: when every destination of `id`
+  // is a HEP one resolved through proto_hep in HOMER5 mode, the packet is
+  // encoded straight from the views (no TraceRecord, no Packet, no copy
+  // but into the wire bytes) and the result is that of TraceRecordTo on
+  // the same message. nullopt (nothing done) when the id needs
+  // TraceRecordTo: a SIP or DB destination, no proto_hep, HOMER6
+  // encapsulation, or an unknown id.
+  std::optional<int> TraceHepView(const MsgView& v, const std::string& id);
   // Traces a prepared record (used by the tm/dialog hooks and tests).
   // When every destination of `id` is a HEP one, the HEP packet takes the
   // message out of `r` (no copy).
@@ -153,6 +177,10 @@ class Tracer {
     std::unique_ptr<UdpSender> udp;           // SIP and inline HEP/UDP
     std::shared_ptr<db::BatchWriter> writer;  // DB (shared per URL)
     int table_id = -1;
+    const hep::Destination* hep_dest = nullptr;  // HEP: HepOut::Resolve
+    // Set on every destination of an id whose destinations all have a
+    // hep_dest: TraceHepView may send its messages.
+    bool id_views = false;
   };
   bool SendOne(Dest& d, const TraceRecord& r, const std::optional<hep::Packet>& pkt);
 

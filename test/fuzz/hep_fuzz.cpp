@@ -45,6 +45,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // is exact: max_chunks = the count passes, one less fails.
   PacketView view;
   if (!DecodeView(in, {}, &view).ok() || !SameFields(p, ToPacket(view))) abort();
+  {
+    // Encoding the view writes the bytes of encoding the owning packet.
+    std::string from_view, from_packet;
+    bool a = Encode(view, 3, &from_view).ok(), b = Encode(p, 3, &from_packet).ok();
+    if (a != b || from_view != from_packet) abort();
+  }
   if (p.version == 3 && view.chunk_count > 0) {
     DecodeOptions lim;
     lim.max_chunks = view.chunk_count;

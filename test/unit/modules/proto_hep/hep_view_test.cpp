@@ -108,6 +108,67 @@ TEST(HepView, CompressedPayloadLivesInTheView) {
   EXPECT_EQ(ToPacket(v).payload, p.payload);
 }
 
+// Encode(PacketView) (senders that view data they do not own) writes the
+// bytes of Encode(ToPacket(view)): every typed field, octet field, extra
+// chunk and the compressed payload; v1/v2 too.
+TEST(HepView, EncodesTheBytesOfItsOwningForm) {
+  Packet p;
+  p.SetAddresses(SockAddr{*IpAddr::Parse("10.1.2.3"), 5060},
+                 SockAddr{*IpAddr::Parse("10.3.2.1"), 5080});
+  p.ip_proto = 17;
+  p.Mark(kChunkIpProto);
+  p.ts_sec = 1700000000;
+  p.ts_usec = 123456;
+  p.Mark(kChunkTsSec);
+  p.Mark(kChunkTsUsec);
+  p.proto_type = kProtoSip;
+  p.Mark(kChunkProtoType);
+  p.capture_id = 2001;
+  p.Mark(kChunkCaptureId);
+  p.auth_key = "secret";
+  p.Mark(kChunkAuthKey);
+  p.correlation_id = "cid-1@host";
+  p.Mark(kChunkCorrelationId);
+  p.node_name = "node-7";
+  p.Mark(kChunkNodeName);
+  p.vlan_id = 42;
+  p.Mark(kChunkVlanId);
+  p.payload = "INVITE sip:bob@example.com SIP/2.0\r\n\r\n";
+  p.Mark(kChunkPayload);
+  for (int i = 0; i < 10; ++i)  // past the view's inline extra capacity
+    p.extra.push_back(Chunk{7, static_cast<uint16_t>(0x200 + i), std::string(i + 1, 'x')});
+  for (bool compressed : {false, true}) {
+    p.compressed = compressed;
+    std::string in;
+    ASSERT_TRUE(Encode(p, 3, &in).ok());
+    PacketView v;
+    ASSERT_TRUE(DecodeView(Bytes(in), {}, &v).ok());
+    std::string from_view;
+    ASSERT_TRUE(Encode(v, 3, &from_view).ok());
+    EXPECT_EQ(from_view, in) << "compressed " << compressed;
+    for (int version : {1, 2}) {
+      std::string a, b;
+      ASSERT_TRUE(Encode(v, version, &a).ok());
+      ASSERT_TRUE(Encode(ToPacket(v), version, &b).ok());
+      EXPECT_EQ(a, b) << "version " << version;
+    }
+  }
+  // A view built by hand (siptrace's fast path): the same bytes as the Packet.
+  PacketView hand;
+  static_cast<PacketFields&>(hand) = p;
+  hand.payload = p.payload;
+  hand.correlation_id = p.correlation_id;
+  hand.auth_key = p.auth_key;
+  hand.node_name = p.node_name;
+  p.extra.clear();
+  p.compressed = false;
+  hand.compressed = false;
+  std::string want, got;
+  ASSERT_TRUE(Encode(p, 3, &want).ok());
+  ASSERT_TRUE(Encode(hand, 3, &got).ok());
+  EXPECT_EQ(got, want);
+}
+
 TEST(HepMaxChunks, LimitCountsEveryChunk) {
   std::string in = SpecVector();  // 11 chunks
   DecodeOptions o;

@@ -32,6 +32,13 @@ class FakeHepApi : public hep::HepApi {
     sent.push_back({d.Key(), p});
     return Status::Ok();
   }
+  Status SendViewTo(const hep::Destination& d, const hep::PacketView& p) override {
+    // `full` is the named hep_id's queue, as for Send; ad-hoc ones never fill.
+    const bool named = &d == &dest;
+    if (full && named) return Status::Unavailable("queue full");
+    sent.push_back({named ? d.name : d.Key(), hep::ToPacket(p)});
+    return Status::Ok();
+  }
   Status SendRaw(const hep::Destination&, std::string) override { return Status::Ok(); }
   int homer_version() const override { return 5; }
   const std::string& homer5_delim() const override { return delim; }
@@ -87,6 +94,60 @@ TEST(HepApiOutTest, NamedAndInlineDestinations) {
   api.full = true;  // proto_hep queue full: dropped and counted, -1 only if all fail
   EXPECT_EQ(t.TraceMessage(ctx, "tid", kTypeSip, ""), 1);
   EXPECT_EQ(t.stats().dropped.Get(), 1);
+}
+
+// An id with only HEP destinations takes the fast path (packet encoded from
+// views of the message); one with a SIP destination too goes through a
+// TraceRecord. Both must send the same packet and count the same way.
+TEST(HepApiOutTest, HepOnlyIdsSendWhatTheRecordPathSends) {
+  FakeHepApi api;
+  HepApiOut out(&api);
+  UdpSink sip;
+  Tracer t(Opts());
+  t.AddDest(*ParseTraceId("[fast]hep:hd"));
+  t.AddDest(*ParseTraceId("[fast]uri=hep:10.1.1.1:7000;version=3;transport=tcp"));
+  t.AddDest(*ParseTraceId("[mixed]hep:hd"));
+  t.AddDest(*ParseTraceId("[mixed]uri=hep:10.1.1.1:7000;version=3;transport=tcp"));
+  t.AddDest(*ParseTraceId("[mixed]sip:127.0.0.1:" + std::to_string(sip.port)));
+  ASSERT_TRUE(t.Start(&out, nullptr, nullptr).ok());
+  MsgContext ctx = Ctx();
+  ASSERT_EQ(t.TraceMessage(ctx, "fast", kTypeSip, ""), 1);
+  ASSERT_EQ(t.TraceMessage(ctx, "mixed", kTypeSip, ""), 1);
+  EXPECT_EQ(sip.Recv(), ctx.buf);  // the SIP destination got the message
+  ASSERT_EQ(api.sent.size(), 4u);
+  for (size_t i = 0; i < 2; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(api.sent[i].first, api.sent[i + 2].first);
+    hep::Packet fast = api.sent[i].second, rec = api.sent[i + 2].second;
+    EXPECT_EQ(fast.payload, ctx.buf);
+    EXPECT_EQ(fast.correlation_id, "cid-77");
+    EXPECT_EQ(fast.src_ip.ToString(), "10.0.0.5");
+    EXPECT_EQ(fast.dst_port, 5060);
+    EXPECT_NEAR(static_cast<double>(fast.TimestampUs()), static_cast<double>(rec.TimestampUs()),
+                5e6);
+    fast.ts_sec = rec.ts_sec;
+    fast.ts_usec = rec.ts_usec;
+    std::string a, b;
+    ASSERT_TRUE(hep::Encode(fast, 3, &a).ok());
+    ASSERT_TRUE(hep::Encode(rec, 3, &b).ok());
+    EXPECT_EQ(a, b);  // every other chunk identical
+  }
+  EXPECT_EQ(t.stats().traced_requests.Get(), 2);
+
+  // MI off for one destination of the fast id: only the other is sent.
+  ASSERT_TRUE(t.SetIdState("fast", false));
+  EXPECT_EQ(t.TraceMessage(ctx, "fast", kTypeSip, ""), 1);  // off is not an error
+  EXPECT_EQ(api.sent.size(), 4u);
+  ASSERT_TRUE(t.SetIdState("fast", true));
+  api.full = true;  // the named one drops, the ad-hoc one still queues
+  EXPECT_EQ(t.TraceMessage(ctx, "fast", kTypeSip, ""), 1);
+  EXPECT_EQ(api.sent.size(), 5u);
+  EXPECT_EQ(t.stats().dropped.Get(), 1);
+  t.SetGlobal(false);
+  EXPECT_EQ(t.TraceMessage(ctx, "fast", kTypeSip, ""), 1);
+  EXPECT_EQ(api.sent.size(), 5u);
+  EXPECT_EQ(t.stats().not_traced_off.Get(), 1);
+  EXPECT_EQ(t.stats().traced_requests.Get(), 3);
 }
 
 TEST(HepApiOutTest, UnknownHepIdIsAStartupError) {
