@@ -197,9 +197,32 @@ void DialogCore::Fire(const std::shared_ptr<Dialog>& d, DlgCbParams p) {
 }
 
 void DialogCore::SetExpiryLocked(Dialog& d, int64_t at) {
-  if (d.expires_ms) expiry_.erase({d.expires_ms, d.id});
+  UnlinkExpiryLocked(d);
   d.expires_ms = at;
-  expiry_.emplace(at, d.id);
+  Dialog*& head = expiry_[at / 1000];
+  d.exp_prev = nullptr;
+  d.exp_next = head;
+  if (head) head->exp_prev = &d;
+  head = &d;
+  d.exp_linked = true;
+  ++expiry_entries_;
+}
+
+void DialogCore::UnlinkExpiryLocked(Dialog& d) {
+  if (!d.exp_linked) return;
+  if (d.exp_next) d.exp_next->exp_prev = d.exp_prev;
+  if (d.exp_prev) {
+    d.exp_prev->exp_next = d.exp_next;
+  } else {  // the head of its bucket
+    auto b = expiry_.find(d.expires_ms / 1000);
+    if (d.exp_next)
+      b->second = d.exp_next;
+    else
+      expiry_.erase(b);
+  }
+  d.exp_prev = d.exp_next = nullptr;
+  d.exp_linked = false;
+  --expiry_entries_;
 }
 
 void DialogCore::Remove(uint64_t id) {
@@ -210,7 +233,7 @@ void DialogCore::Remove(uint64_t id) {
 
 void DialogCore::RemoveLocked(DialogTable::iterator it) {
   const uint64_t id = it->first;
-  if (it->second->expires_ms) expiry_.erase({it->second->expires_ms, id});
+  UnlinkExpiryLocked(*it->second);
   auto [b, e] = by_callid_.equal_range(it->second->callid);
   for (auto c = b; c != e; ++c)
     if (c->second->id == id) {
@@ -224,18 +247,28 @@ void DialogCore::Expire(int64_t now) {
   std::vector<std::shared_ptr<Dialog>> gone;
   {
     std::lock_guard<std::mutex> l(mu_);
-    while (!expiry_.empty() && expiry_.begin()->first <= now) {
-      auto [at, id] = *expiry_.begin();
-      expiry_.erase(expiry_.begin());
-      auto it = by_id_.find(id);
-      if (it == by_id_.end()) continue;
-      const auto& d = it->second;
-      d->expires_ms = 0;  // its entry is gone
-      if (d->state == kConfirmed) {
-        d->state = kDeleted;
-        gone.push_back(d);
-      } else if (d->state == kDeleted) {
-        RemoveLocked(it);  // its linger is over
+    // A bucket of an earlier second is all due; the current second's may
+    // hold dialogs due later in it, which stay for the next run.
+    bool left = false;
+    while (!left && !expiry_.empty() && expiry_.begin()->first <= now / 1000) {
+      for (Dialog* e = expiry_.begin()->second; e;) {
+        Dialog* next = e->exp_next;
+        if (e->expires_ms > now) {
+          left = true;
+        } else {
+          UnlinkExpiryLocked(*e);  // the last one erases the bucket
+          auto it = by_id_.find(e->id);
+          if (it != by_id_.end()) {
+            const auto& d = it->second;
+            if (d->state == kConfirmed) {
+              d->state = kDeleted;
+              gone.push_back(d);
+            } else if (d->state == kDeleted) {
+              RemoveLocked(it);  // its linger is over
+            }
+          }
+        }
+        e = next;
       }
     }
   }
@@ -249,7 +282,7 @@ void DialogCore::Expire(int64_t now) {
 
 size_t DialogCore::ExpiryEntries() {
   std::lock_guard<std::mutex> l(mu_);
-  return expiry_.size();
+  return expiry_entries_;
 }
 
 size_t DialogCore::Size() {

@@ -7,9 +7,9 @@
 // Thread-safety: one mutex for the table; callbacks are run without it.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -26,6 +26,9 @@ struct Dialog {
   uint32_t invite_cseq = 0;  // CSeq number of the INVITE that created it
   int state = kUnconfirmed;
   int64_t expires_ms = 0;  // confirmed dialogs: timeout; deleted ones: end of the linger
+  // Its place in DialogCore's expiry buckets (under DialogCore's mutex).
+  bool exp_linked = false;
+  Dialog *exp_prev = nullptr, *exp_next = nullptr;
   // Replaced, never changed in place (RegisterCallback copies it): Fire
   // takes a reference under the lock and runs the callbacks without it.
   using Callbacks = std::vector<std::pair<uint32_t, DlgCallback>>;
@@ -56,8 +59,10 @@ class DialogCore : public DialogApi {
   void Remove(uint64_t id);
   using DialogTable = std::unordered_map<uint64_t, std::shared_ptr<Dialog>>;
   void RemoveLocked(DialogTable::iterator it);  // mu_ held
-  // d->expires_ms = at, and its entry in the expiry queue; under mu_.
+  // d->expires_ms = at, and its entry in the expiry buckets (replacing
+  // the one it had); under mu_.
   void SetExpiryLocked(Dialog& d, int64_t at);
+  void UnlinkExpiryLocked(Dialog& d);  // no-op when it has no entry
 
   tm::TmApi* tm_;
   int timeout_s_;
@@ -67,11 +72,14 @@ class DialogCore : public DialogApi {
   // entry goes before the dialog leaves by_id_): no copy of the Call-ID,
   // and a match reaches the dialog without a second lookup.
   std::unordered_multimap<std::string_view, std::shared_ptr<Dialog>> by_callid_;
-  // (expires_ms, id) of every dialog with an expiry, soonest first:
-  // Expire() looks only at what is due. A new expiry replaces the old
-  // entry (a BYE's linger, its 12 h timeout), so the set holds one entry
-  // per dialog with an expiry, never more.
-  std::set<std::pair<int64_t, uint64_t>> expiry_;
+  // Every dialog with an expiry, bucketed by the second it is due
+  // (expires_ms / 1000), soonest first: each bucket is a list linked
+  // through the dialogs themselves, so setting, replacing (a BYE's linger
+  // replaces the 12 h timeout: one entry per dialog, never more) and
+  // removing an expiry allocate nothing but a new second's bucket, and
+  // Expire() looks only at the buckets that are due.
+  std::map<int64_t, Dialog*> expiry_;
+  size_t expiry_entries_ = 0;
   uint64_t next_id_ = 0;
 };
 

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "test/unit/modules/tm/fake_tm_api.h"
 
 namespace sipcapd::dialog {
@@ -133,6 +135,44 @@ TEST(DialogCore, TimeoutReplacedByLinger) {
   d.Expire(DlgNowMs() + DialogCore::kDeletedLingerMs + 1000);
   EXPECT_FALSE(d.RegisterCallback(id, kDlgcbReqWithin, [](const DlgCbParams&) {}));
   EXPECT_EQ(d.ExpiryEntries(), 0u);
+}
+
+// The expiry buckets (one list per due second, linked through the
+// dialogs): several dialogs in one bucket, one of them moved out by its
+// BYE's linger from the middle; nothing expires before it is due, even in
+// the bucket of the current second; each dialog ends once, then goes.
+TEST(DialogCore, ExpiryBucketsHoldSeveralDialogs) {
+  FakeTm tm;
+  DialogCore d(&tm, 1);
+  const int64_t before = DlgNowMs();
+  std::vector<uint64_t> ids;
+  std::map<uint64_t, int> ended;
+  for (const char* cid : {"c-1", "c-2", "c-3", "c-4"}) {
+    MsgContext inv = Ctx("INVITE", "ft", "", cid);
+    ids.push_back(d.CreateDialog(inv));
+    ASSERT_NE(ids.back(), 0u);
+    uint64_t id = ids.back();
+    ASSERT_TRUE(d.RegisterCallback(id, kDlgcbTerminated,
+                                   [&ended, id](const DlgCbParams&) { ++ended[id]; }));
+  }
+  tm.Reply(200, Reply(200, "tt"));  // confirms all four: 1 s timeouts
+  const int64_t after = DlgNowMs();
+  EXPECT_EQ(d.ExpiryEntries(), 4u);
+  MsgContext bye = Ctx("BYE", "ft", "tt", "c-2");  // neither head nor tail
+  d.OnRequest(bye);
+  EXPECT_EQ(ended[ids[1]], 1);
+  EXPECT_EQ(d.ExpiryEntries(), 4u);  // its timeout replaced by the linger
+  d.Expire(before + 999);            // 1 ms before the earliest timeout
+  EXPECT_EQ(ended.size(), 1u);
+  EXPECT_EQ(d.Size(), 3u);
+  d.Expire(after + 1000);  // every timeout is due
+  for (uint64_t id : ids) EXPECT_EQ(ended[id], 1) << id;
+  EXPECT_EQ(d.Size(), 0u);
+  EXPECT_EQ(d.ExpiryEntries(), 1u);  // the BYE's linger
+  d.Expire(after + 1000 + DialogCore::kDeletedLingerMs);
+  EXPECT_EQ(d.ExpiryEntries(), 0u);
+  EXPECT_FALSE(d.RegisterCallback(ids[1], kDlgcbReqWithin, [](const DlgCbParams&) {}));
+  for (uint64_t id : ids) EXPECT_EQ(ended[id], 1) << id;
 }
 
 // Issue 8: with two workers the UAC's 2xx ACK and the BYE right behind it
