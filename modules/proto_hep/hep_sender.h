@@ -8,7 +8,7 @@
 // for the reconnect; a failed TCP write reconnects and retries it once.
 // Without a spool, UDP and plain TCP packets go out in batches of up to 128
 // datagrams per sendmmsg (UDP) or 256 packets per sendmsg (TCP), the
-// thread waiting up to 4 ms (UDP) or 8 ms (TCP) for a batch to fill. While
+// thread waiting up to 8 ms (UDP) or 16 ms (TCP) for a batch to fill. While
 // packets keep coming the thread paces itself by that clock (producers
 // never wake it); after 4 empty waits it sleeps until the next packet.
 // Drops are counted in send_dropped and by reason: send_dropped_full (the
@@ -74,7 +74,7 @@ class HepSender {
  private:
   void Run();
   // UDP without spool, connected: sends up to 128 queued datagrams with one
-  // sendmmsg, after waiting up to 4 ms for them to accumulate (called and returns with mu_ held;
+  // sendmmsg, after waiting up to 8 ms for them to accumulate (called and returns with mu_ held;
   // unlocked while sending).
   void SendUdpBatch(std::unique_lock<std::mutex>* l);
   // Plain TCP without spool, connected: the same for up to 256 queued
@@ -103,7 +103,7 @@ class HepSender {
   std::vector<std::string> spare_;  // sent buffers for EnqueueSwap
   bool stop_ = false;
   bool waiting_ = false;    // Run() sleeps on an empty queue (Enqueue notifies)
-  bool lingering_ = false;  // Run() waits up to 4 / 8 ms for a batch to fill
+  bool lingering_ = false;  // Run() waits up to 8 / 16 ms for a batch to fill
   int fd_ = -1;
   std::unique_ptr<TlsSession> tls_;      // transport=tls, while connected
   std::unique_ptr<HepDestSpool> spool_;  // optional; guarded by mu_
