@@ -15,6 +15,7 @@
 #include <string>
 
 #include "modules/proto_hep/hep_codec.h"
+#include "test/unit/modules/proto_hep/hep_test_util.h"
 
 using namespace sipcapd;
 using namespace sipcapd::hep;
@@ -39,19 +40,7 @@ Timing Measure(long iters, F&& f) {
 int main(int argc, char** argv) {
   long iters = argc > 1 ? std::atol(argv[1]) : 2000000;
   if (iters <= 0 || iters > 100000000) iters = 2000000;
-  Packet p;
-  p.SetAddresses({IpAddr::Parse("192.0.2.10").value(), 5060},
-                 {IpAddr::Parse("192.0.2.20").value(), 5080});
-  p.ip_proto = 17;
-  p.Mark(kChunkIpProto);
-  p.ts_sec = 1700000000;
-  p.ts_usec = 123456;
-  p.Mark(kChunkTsSec);
-  p.Mark(kChunkTsUsec);
-  p.proto_type = kProtoSip;
-  p.Mark(kChunkProtoType);
-  p.capture_id = 2001;
-  p.Mark(kChunkCaptureId);
+  Packet p = testing::RichV3();  // the typed chunks of an ordinary capture
   p.node_name = "homer01";
   p.Mark(kChunkNodeName);
   p.correlation_id = "a84b4c76e66710@pc33.example.com";

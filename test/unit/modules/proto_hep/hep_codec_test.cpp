@@ -155,25 +155,6 @@ TEST(HepCodec, V2OverIpv6) {
   EXPECT_EQ(r->payload, "X");
 }
 
-Packet RichV3() {
-  Packet p;
-  p.SetAddresses({IpAddr::Parse("10.0.0.1").value(), 5060},
-                 {IpAddr::Parse("10.0.0.2").value(), 5080});
-  p.ip_proto = 17;
-  p.Mark(kChunkIpProto);
-  p.ts_sec = 1700000000;
-  p.ts_usec = 123456;
-  p.Mark(kChunkTsSec);
-  p.Mark(kChunkTsUsec);
-  p.proto_type = kProtoSip;
-  p.Mark(kChunkProtoType);
-  p.capture_id = 2001;
-  p.Mark(kChunkCaptureId);
-  p.payload = "INVITE sip:a@b SIP/2.0\r\nCall-ID: x\r\n\r\n";
-  p.Mark(kChunkPayload);
-  return p;
-}
-
 TEST(HepCodec, V3ToV2ToV3KeepsWhatV2Carries) {
   Packet p = RichV3();
   p.correlation_id = "abc@host";

@@ -7,6 +7,8 @@
 #include <string>
 #include <thread>
 
+#include "modules/proto_hep/hep_codec.h"
+
 namespace sipcapd::hep::testing {
 
 // Polls f every 10 ms until it is true or `ms` have passed; f's last value.
@@ -46,6 +48,27 @@ inline std::string SpecVector() {
                Ch(4, Ip4(82, 116, 0, 211)), Ch(7, Be(12010, 2)), Ch(8, Be(5060, 2)),
                Ch(9, Be(1313440459, 4)), Ch(10, Be(120000, 4)), Ch(11, Be(1, 1)),
                Ch(12, Be(228, 4)), Ch(15, "INVITE sip:bob")});
+}
+
+// A HEPv3 packet with addresses, ip proto, time, proto type SIP, capture
+// id and a SIP payload (the typed chunks of an ordinary capture).
+inline Packet RichV3() {
+  Packet p;
+  p.SetAddresses({IpAddr::Parse("10.0.0.1").value(), 5060},
+                 {IpAddr::Parse("10.0.0.2").value(), 5080});
+  p.ip_proto = 17;
+  p.Mark(kChunkIpProto);
+  p.ts_sec = 1700000000;
+  p.ts_usec = 123456;
+  p.Mark(kChunkTsSec);
+  p.Mark(kChunkTsUsec);
+  p.proto_type = kProtoSip;
+  p.Mark(kChunkProtoType);
+  p.capture_id = 2001;
+  p.Mark(kChunkCaptureId);
+  p.payload = "INVITE sip:a@b SIP/2.0\r\nCall-ID: x\r\n\r\n";
+  p.Mark(kChunkPayload);
+  return p;
 }
 
 }  // namespace sipcapd::hep::testing

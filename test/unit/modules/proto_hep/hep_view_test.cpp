@@ -112,19 +112,7 @@ TEST(HepView, CompressedPayloadLivesInTheView) {
 // bytes of Encode(ToPacket(view)): every typed field, octet field, extra
 // chunk and the compressed payload; v1/v2 too.
 TEST(HepView, EncodesTheBytesOfItsOwningForm) {
-  Packet p;
-  p.SetAddresses(SockAddr{*IpAddr::Parse("10.1.2.3"), 5060},
-                 SockAddr{*IpAddr::Parse("10.3.2.1"), 5080});
-  p.ip_proto = 17;
-  p.Mark(kChunkIpProto);
-  p.ts_sec = 1700000000;
-  p.ts_usec = 123456;
-  p.Mark(kChunkTsSec);
-  p.Mark(kChunkTsUsec);
-  p.proto_type = kProtoSip;
-  p.Mark(kChunkProtoType);
-  p.capture_id = 2001;
-  p.Mark(kChunkCaptureId);
+  Packet p = RichV3();
   p.auth_key = "secret";
   p.Mark(kChunkAuthKey);
   p.correlation_id = "cid-1@host";
@@ -133,8 +121,6 @@ TEST(HepView, EncodesTheBytesOfItsOwningForm) {
   p.Mark(kChunkNodeName);
   p.vlan_id = 42;
   p.Mark(kChunkVlanId);
-  p.payload = "INVITE sip:bob@example.com SIP/2.0\r\n\r\n";
-  p.Mark(kChunkPayload);
   for (int i = 0; i < 10; ++i)  // past the view's inline extra capacity
     p.extra.push_back(Chunk{7, static_cast<uint16_t>(0x200 + i), std::string(i + 1, 'x')});
   for (bool compressed : {false, true}) {
