@@ -10,9 +10,16 @@
 # Prints per call: each proxy's CPU, each side's sipp CPU and the
 # collector's, and the share of the box's CPU per call that tracing adds
 # (with and without the collector, which a real deployment runs elsewhere).
-# Each run: BENCH_WARM (default 4) s unmeasured, then BENCH_SECS (default
-# 10) s measured; about 2 x (BENCH_WARM + BENCH_SECS + 4) s. Numbers are
-# printed, not asserted.
+# Each transport: BENCH_WARM (default 36) s unmeasured, then BENCH_ROUNDS
+# (default 3) measured rounds of BENCH_SECS (default 10) s on the same
+# processes, each printed, then the medians of the rounds; about
+# 2 x (BENCH_WARM + BENCH_ROUNDS x (BENCH_SECS + 1) + 4) s (~2.5 min).
+# The warm-up outlasts the dialog module's 32 s linger of BYE-ended
+# dialogs: before that the traced proxy's dialog table only grows and
+# nothing is removed, which measured 1-3 points cheaper than a proxy that
+# has been running a while (session 6). A single round moves by several
+# points with what else the box runs at that moment; the median of three
+# is steadier. Numbers are printed, not asserted.
 # Env: SIPCAPD_BIN, SIPCAPD_MODULE_DIR (as in ctest), or BUILD=<build dir>
 # (test/bench/run.sh passes SIPCAPD_BUILD_DIR).
 set -uo pipefail
@@ -21,7 +28,8 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$SRC/test/bench/lib/trace_bench.bash"
 RATE=${BENCH_PAIRED_RATE:-1200}
 SECS=${BENCH_SECS:-10}
-WARM=${BENCH_WARM:-4}
+WARM=${BENCH_WARM:-36}
+ROUNDS=${BENCH_ROUNDS:-3}
 start() {  # start NAME: runs sipcapd on $TMP/NAME.cfg, prints its pid
   "$SIPCAPD_BIN" -F -E -f "$TMP/$1.cfg" >"$TMP/$1.log" 2>&1 &
   echo $!
@@ -38,8 +46,52 @@ uac() {  # uac PROXY_PORT CALLS OUT: sipp UAC at RATE; its CPU seconds on the la
      -recv_timeout 5000 >"$3" 2>&1; times >"$3.times"; tail -1 "$3.times" >"$3.cpu")
 }
 
+# report_round TRANSPORT CALLS CPU_BEFORE CPU_AFTER UAC_U_TIMES UAC_T_TIMES OK_U OK_T ROUND FILE:
+# prints one round (CPU us per call of every process, what tracing adds)
+# and appends "adds share share_without_collector" to FILE.
+report_round() {
+  "$PY" - "$@" <<'PY'
+import re, sys
+hept, n = sys.argv[1], int(sys.argv[2])
+rnd, rounds_file = sys.argv[9], sys.argv[10]
+d = [(int(b) - int(a)) / 100.0 for a, b in zip(sys.argv[3].split(), sys.argv[4].split())]
+secs = lambda t: sum(float(m) * 60 + float(s) for m, s in re.findall(r"(\d+)m([\d.]+)s", t))
+ua, ut = secs(sys.argv[5]), secs(sys.argv[6])
+ok_u, ok_t = int(sys.argv[7] or 0), int(sys.argv[8] or 0)
+per = lambda s, ok: 1e6 * s / max(ok, 1)  # us per call
+pu, pt, suu, sut, cap = per(d[0], ok_u), per(d[1], ok_t), per(d[2], ok_u), per(d[3], ok_t), per(d[4], ok_t)
+cu, ct = per(ua, ok_u), per(ut, ok_t)
+box_u, box_t = pu + suu + cu, pt + sut + ct + cap
+share, share_wo = 100.0 * (1 - box_u / box_t), 100.0 * (1 - box_u / (box_t - cap))
+print("  HEP/%s round %s: %d + %d calls ok (of %d each)" % (hept.upper(), rnd, ok_u, ok_t, n))
+print("    us CPU per call   proxy   sipp UAS  sipp UAC  collector   box")
+print("    without tracing  %6.1f   %6.1f    %6.1f       -     %6.1f" % (pu, suu, cu, box_u))
+print("    sip_trace d      %6.1f   %6.1f    %6.1f    %6.1f    %6.1f" % (pt, sut, ct, cap, box_t))
+print("    tracing adds %.1f us to the proxy (+%.0f %%); share of the box's CPU per call: %.1f %%,"
+      " without the collector %.1f %%" % (pt - pu, 100.0 * (pt - pu) / pu, share, share_wo))
+with open(rounds_file, "a") as f:
+    f.write("%f %f %f\n" % (pt - pu, share, share_wo))
+PY
+}
+
+# report_median TRANSPORT FILE: the medians of the rounds in FILE.
+report_median() {
+  "$PY" - "$@" <<'PY'
+import statistics, sys
+rows = [[float(x) for x in l.split()] for l in open(sys.argv[2]) if l.strip()]
+if rows:
+    med = [statistics.median(c) for c in zip(*rows)]
+    print("  HEP/%s, median of %d rounds: tracing adds %.1f us to the proxy; share of the box's CPU"
+          " per call %.1f %%, without the collector %.1f %% (rounds: %s)"
+          % (sys.argv[1].upper(), len(rows), med[0], med[1], med[2],
+             ", ".join("%.1f" % r[2] for r in rows)))
+PY
+}
+
+calls_ok() { grep 'Successful call' "$1" | tail -1 | awk -F'|' '{print $3}'; }
+
 run() {  # run TRANSPORT
-  local hept=$1 pu pt uu ut au at su st n
+  local hept=$1 pu pt uu ut au at su st n c0 c1 r
   pu=$(port); pt=$(port); au=$(port); at=$(port)
   proxy_cfg "$TMP/plain.cfg" "$pu" "$au" 0 "$hept" "$CS"
   proxy_cfg "$TMP/traced.cfg" "$pt" "$at" 1 "$hept" "$CS"
@@ -49,37 +101,22 @@ run() {  # run TRANSPORT
   uu=$(uas "$au"); ut=$(uas "$at")
   PIDS+=("$uu" "$ut")
   # warm-up: the proxies' heaps fill with wt_timer seconds of transactions
+  # and the traced one's with the dialog linger's (steady state)
   uac "$pu" $((RATE * WARM)) "$TMP/warm_u" & uac "$pt" $((RATE * WARM)) "$TMP/warm_t" & wait
   n=$((RATE * SECS))
-  local c0 c1
-  c0="$(cpu "$su") $(cpu "$st") $(cpu "$uu") $(cpu "$ut") $(cpu "$CAP")"
-  uac "$pu" "$n" "$TMP/uac_u" & uac "$pt" "$n" "$TMP/uac_t" & wait
-  c1="$(cpu "$su") $(cpu "$st") $(cpu "$uu") $(cpu "$ut") $(cpu "$CAP")"
-  "$PY" - "$hept" "$n" "$c0" "$c1" "$(cat "$TMP/uac_u.cpu")" "$(cat "$TMP/uac_t.cpu")" \
-    "$(grep 'Successful call' "$TMP/uac_u" | tail -1 | awk -F'|' '{print $3}')" \
-    "$(grep 'Successful call' "$TMP/uac_t" | tail -1 | awk -F'|' '{print $3}')" <<'PY'
-import re, sys
-hept, n = sys.argv[1], int(sys.argv[2])
-d = [(int(b) - int(a)) / 100.0 for a, b in zip(sys.argv[3].split(), sys.argv[4].split())]
-secs = lambda t: sum(float(m) * 60 + float(s) for m, s in re.findall(r"(\d+)m([\d.]+)s", t))
-ua, ut = secs(sys.argv[5]), secs(sys.argv[6])
-ok_u, ok_t = int(sys.argv[7] or 0), int(sys.argv[8] or 0)
-per = lambda s, ok: 1e6 * s / max(ok, 1)  # us per call
-pu, pt, suu, sut, cap = per(d[0], ok_u), per(d[1], ok_t), per(d[2], ok_u), per(d[3], ok_t), per(d[4], ok_t)
-cu, ct = per(ua, ok_u), per(ut, ok_t)
-box_u, box_t = pu + suu + cu, pt + sut + ct + cap
-print("  HEP/%s: %d + %d calls ok (of %d each)" % (hept.upper(), ok_u, ok_t, n))
-print("    us CPU per call   proxy   sipp UAS  sipp UAC  collector   box")
-print("    without tracing  %6.1f   %6.1f    %6.1f       -     %6.1f" % (pu, suu, cu, box_u))
-print("    sip_trace d      %6.1f   %6.1f    %6.1f    %6.1f    %6.1f" % (pt, sut, ct, cap, box_t))
-print("    tracing adds %.1f us to the proxy (+%.0f %%); share of the box's CPU per call: %.1f %%,"
-      " without the collector %.1f %%" % (pt - pu, 100.0 * (pt - pu) / pu, 100.0 * (1 - box_u / box_t),
-                                          100.0 * (1 - box_u / (box_t - cap))))
-PY
+  : >"$TMP/rounds_$hept"
+  for r in $(seq 1 "$ROUNDS"); do
+    c0="$(cpu "$su") $(cpu "$st") $(cpu "$uu") $(cpu "$ut") $(cpu "$CAP")"
+    uac "$pu" "$n" "$TMP/uac_u" & uac "$pt" "$n" "$TMP/uac_t" & wait
+    c1="$(cpu "$su") $(cpu "$st") $(cpu "$uu") $(cpu "$ut") $(cpu "$CAP")"
+    report_round "$hept" "$n" "$c0" "$c1" "$(cat "$TMP/uac_u.cpu")" "$(cat "$TMP/uac_t.cpu")" \
+      "$(calls_ok "$TMP/uac_u")" "$(calls_ok "$TMP/uac_t")" "$r" "$TMP/rounds_$hept"
+  done
+  report_median "$hept" "$TMP/rounds_$hept"
   stop_all "$su" "$st" "$uu" "$ut"
 }
 stop_all() { local p; for p in "$@"; do kill "$p" 2>/dev/null; done; for p in "$@"; do wait "$p" 2>/dev/null; done; sleep 0.5; }
 
-echo "paired stateful proxies at the same time ($RATE calls/s each, ${SECS}s after ${WARM}s warm-up), HEPv3 collector = sipcapd capture node:"
+echo "paired stateful proxies at the same time ($RATE calls/s each, $ROUNDS rounds of ${SECS}s after ${WARM}s warm-up), HEPv3 collector = sipcapd capture node:"
 run udp
 run tcp
