@@ -128,6 +128,18 @@ void HepService::Encapsulate(Packet* p, const KeyValues& parts, const KeyValues&
     p->extra.push_back({kVendorGeneric, kChunkExtraCorrelation, to_json(extra, false)});
 }
 
+namespace {
+// What Destination::Key() is made of, without building it.
+size_t AdHocHash(const Destination& d) {
+  return std::hash<std::string_view>()(d.host) ^ (size_t{d.port} << 8) ^
+         (static_cast<size_t>(d.transport) << 24) ^ (static_cast<size_t>(d.version) << 28);
+}
+bool SameTarget(const Destination& a, const Destination& b) {
+  return a.port == b.port && a.transport == b.transport && a.version == b.version &&
+         a.host == b.host;
+}
+}  // namespace
+
 HepSender* HepService::SenderFor(const Destination& d) {
   std::atomic<HepSender*>* slot = nullptr;
   std::less<const Destination*> before;
@@ -136,11 +148,24 @@ HepSender* HepService::SenderFor(const Destination& d) {
     slot = &declared_senders_[static_cast<size_t>(&d - dests_.data())];
     if (HepSender* s = slot->load(std::memory_order_acquire)) return s;
   }
+  std::atomic<const AdHocEntry*>* adhoc = nullptr;
+  if (!slot) {
+    adhoc = &adhoc_cache_[AdHocHash(d) % kAdHocSlots];
+    const AdHocEntry* e = adhoc->load(std::memory_order_acquire);
+    if (e && SameTarget(e->dest, d)) return e->sender;
+  }
   std::string key = d.Key();
   std::lock_guard<std::mutex> l(senders_mu_);
+  auto publish = [&](HepSender* s) {
+    if (slot) slot->store(s, std::memory_order_release);
+    if (adhoc && !adhoc->load(std::memory_order_relaxed)) {
+      adhoc_entries_.push_back(std::make_unique<AdHocEntry>(AdHocEntry{d, s}));
+      adhoc->store(adhoc_entries_.back().get(), std::memory_order_release);
+    }
+  };
   auto it = senders_.find(key);
   if (it != senders_.end()) {
-    if (slot) slot->store(it->second.get(), std::memory_order_release);
+    publish(it->second.get());
     return it->second.get();
   }
   SenderOptions o;
@@ -153,7 +178,7 @@ HepSender* HepService::SenderFor(const Destination& d) {
   auto s = std::make_unique<HepSender>(d, o, &stats_);
   HepSender* raw = s.get();
   senders_.emplace(key, std::move(s));
-  if (slot) slot->store(raw, std::memory_order_release);
+  publish(raw);
   return raw;
 }
 
@@ -200,6 +225,7 @@ Status HepService::Queue(const Destination& dest, std::string* bytes, bool swap)
 void HepService::StopSenders() {
   std::lock_guard<std::mutex> l(senders_mu_);
   for (size_t i = 0; i < declared_count_; ++i) declared_senders_[i] = nullptr;
+  for (auto& a : adhoc_cache_) a.store(nullptr, std::memory_order_release);
   senders_.clear();
 }
 

@@ -5,6 +5,7 @@
 // happens on the main thread before workers start; the rest is thread-safe.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -96,6 +97,19 @@ class HepService : public HepApi {
   // then), by index: found without building its key or taking the lock.
   std::unique_ptr<std::atomic<HepSender*>[]> declared_senders_;
   size_t declared_count_ = 0;
+  // Ad-hoc destinations (siptrace's inline ids, sipcapture's HEP relay
+  // URIs, correlate()) by a hash of host, port, transport and version:
+  // the first destination to take a slot keeps it, so a steady stream to
+  // one target finds its sender without building the key or taking
+  // senders_mu_; a colliding one uses the locked path. Entries live as
+  // long as the service (at most kAdHocSlots of them).
+  struct AdHocEntry {
+    Destination dest;
+    HepSender* sender;
+  };
+  static constexpr size_t kAdHocSlots = 64;
+  std::array<std::atomic<const AdHocEntry*>, kAdHocSlots> adhoc_cache_{};
+  std::vector<std::unique_ptr<AdHocEntry>> adhoc_entries_;  // under senders_mu_
 };
 
 }  // namespace sipcapd::hep

@@ -3,12 +3,15 @@
 // sender -> our listener -> callback, counters for unhandled / bad /
 // auth, connect failures of the TCP sender.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "modules/proto_hep/hep_service.h"
 #include "modules/proto_hep/hep_udp_listener.h"
@@ -187,6 +190,56 @@ TEST(HepSender, EnqueueSwapRecyclesSentBuffers) {
   }
   EXPECT_TRUE(recycled);
   EXPECT_TRUE(WaitFor([&] { return got.load() == n; })) << got.load();
+}
+
+// Ad-hoc destinations (a HEP relay URI, an inline trace id) find their
+// sender through a cache of 64 slots by target: more targets than slots,
+// each sent to twice through temporary Destination objects, each gets
+// exactly its own packets (a shared slot never hands out another's sender).
+TEST(HepSender, AdHocDestinationsGetTheirOwnSenders) {
+  HepService svc;
+  ASSERT_TRUE(svc.Finalize().ok());
+  constexpr int kTargets = 80;
+  std::vector<int> fds;
+  std::vector<uint16_t> ports;
+  for (int i = 0; i < kTargets; ++i) {
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+    socklen_t len = sizeof(a);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    fds.push_back(fd);
+    ports.push_back(ntohs(a.sin_port));
+  }
+  Packet p = testing::RichV3();
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < kTargets; ++i) {
+      auto d =
+          ParseHepId("127.0.0.1:" + std::to_string(ports[i]) + "; transport=udp; version=3", false);
+      ASSERT_TRUE(d.ok());
+      p.payload = "to " + std::to_string(ports[i]);
+      ASSERT_TRUE(svc.SendTo(*d, p).ok());
+    }
+  }
+  for (int i = 0; i < kTargets; ++i) {
+    for (int n = 0; n < 2; ++n) {
+      pollfd pf{fds[i], POLLIN, 0};
+      ASSERT_EQ(::poll(&pf, 1, 3000), 1) << "target " << i << " packet " << n;
+      char buf[2048];
+      ssize_t got = ::recv(fds[i], buf, sizeof(buf), 0);
+      ASSERT_GT(got, 0);
+      auto r = Decode(std::string_view(buf, static_cast<size_t>(got)));
+      ASSERT_TRUE(r.ok());
+      EXPECT_EQ(r->payload, "to " + std::to_string(ports[i]));
+    }
+    pollfd pf{fds[i], POLLIN, 0};
+    EXPECT_EQ(::poll(&pf, 1, 0), 0) << "target " << i << " got a third packet";
+  }
+  svc.StopSenders();
+  for (int fd : fds) ::close(fd);
 }
 
 TEST(HepUdp, UnhandledBadAndAuthAreCounted) {
