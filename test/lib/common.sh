@@ -15,22 +15,34 @@ cleanup_common() {
   rm -rf "$TMP"
 }
 trap cleanup_common EXIT
-# free_port [udp|tcp]: a port the OS says is free on 127.0.0.1.
+# free_port [udp|tcp]: a port the OS says is free on 127.0.0.1, and not
+# one this test script was already given: the port is only probed, so two
+# calls in a row could get the same one back from the kernel (a test then
+# talked to its own HEP listener instead of its registrar). The ports given
+# are kept in the test's $TMP (free_port runs in $(...) subshells).
+FREE_PORTS_FILE=${FREE_PORTS_FILE:-$TMP/.free_ports}
 free_port() {  # free_port udp|tcp: a port on 127.0.0.1 free for both UDP and TCP
   # (cfgs often listen on both protos of one port; tests run in parallel)
-  "$PY" - "$1" <<'PY'
-import socket, sys
+  "$PY" - "$1" "$FREE_PORTS_FILE" <<'PY'
+import os, socket, sys
 t = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
 other = socket.SOCK_STREAM if t == socket.SOCK_DGRAM else socket.SOCK_DGRAM
+given = set()
+if os.path.exists(sys.argv[2]):
+    given = {l.strip() for l in open(sys.argv[2])}
 for _ in range(100):
     s = socket.socket(socket.AF_INET, t); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
     o = socket.socket(socket.AF_INET, other)
     try:
+        if str(port) in given:
+            continue
         o.bind(("127.0.0.1", port))
     except OSError:
         continue
     finally:
         o.close(); s.close()
+    with open(sys.argv[2], "a") as f:
+        f.write("%d\n" % port)
     print(port)
     break
 PY
