@@ -5,7 +5,6 @@
 #include <cctype>
 
 #include "core/sip/msg_helpers.h"
-#include "modules/proto_tcp/tcp_trace.h"
 #include "modules/siptrace/trace_id.h"
 
 namespace sipcapd::siptrace {
@@ -91,14 +90,15 @@ void IncomingAddresses(const MsgContext& ctx, const std::optional<LocalIp>& loca
   }
 }
 
-TraceRecord RecordIncoming(MsgContext& ctx, const std::optional<LocalIp>& local, int64_t now_us) {
+TraceRecord RecordIncoming(MsgContext& ctx, Proto proto, const SockAddr& from, const SockAddr& to,
+                           int64_t now_us) {
   TraceRecord r;
   r.msg = ctx.buf;
   r.direction = "in";
   r.time_us = now_us;
-  IncomingAddresses(ctx, local, &r.from_proto, &r.from, &r.to);
-  r.to_proto = r.from_proto;
-  r.net_correlation = proto_tcp::TcpConnCorrelation(ctx);
+  r.from_proto = r.to_proto = proto;
+  r.from = from;
+  r.to = to;
   if (const sip::Message* m = sip::Parsed(ctx)) {
     r.callid = std::string(sip::CallId(*m));
     r.fromtag = std::string(sip::FromTag(*m));

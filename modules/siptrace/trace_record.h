@@ -42,11 +42,12 @@ struct TraceRecord {
   std::string net_correlation;
 };
 
-// The message in `ctx` as received (direction "in"): from = source, to =
-// the local socket. A wildcard (0.0.0.0 / ::) local address is replaced by
-// `local` when set, else by the local address the kernel routes toward
-// the source (never 0.0.0.0 in a trace). `now_us` is the trace time.
-TraceRecord RecordIncoming(MsgContext& ctx, const std::optional<LocalIp>& local, int64_t now_us);
+// The message in `ctx` as received (direction "in"), with the protocol
+// and addresses IncomingAddresses gave (resolved once by the caller, which
+// may have tried the HEP view path with them first). `now_us` is the trace
+// time. The net correlation is the caller's to set.
+TraceRecord RecordIncoming(MsgContext& ctx, Proto proto, const SockAddr& from, const SockAddr& to,
+                           int64_t now_us);
 
 // Local address used to reach `peer` (UDP connect + getsockname); the
 // wildcard address if that fails.
@@ -57,8 +58,9 @@ IpAddr LocalAddressToward(const IpAddr& peer);
 std::optional<uint8_t> HepIpProto(Proto p);
 
 // The addresses of the message in `ctx` as received: from = source, to =
-// the local socket, a wildcard local address replaced as RecordIncoming
-// says; the protocol (UDP when unknown).
+// the local socket; a wildcard (0.0.0.0 / ::) local address is replaced by
+// `local` when set, else by the local address the kernel routes toward
+// the source (never 0.0.0.0 in a trace); the protocol (UDP when unknown).
 void IncomingAddresses(const MsgContext& ctx, const std::optional<LocalIp>& local, Proto* proto,
                        SockAddr* from, SockAddr* to);
 

@@ -24,8 +24,8 @@ SockAddr Fix(const SockAddr& a, const SockAddr& peer, const std::optional<LocalI
 
 }  // namespace
 
-TraceRecord RecordFromTm(const tm::TmCbParams& p, const char* dir,
-                         const std::optional<LocalIp>& local, int64_t now_us) {
+TraceRecord RecordFromTm(const tm::TmCbParams& p, const char* dir, const SockAddr& from,
+                         const SockAddr& to, int64_t now_us) {
   TraceRecord r;
   r.msg = std::string(p.msg);
   // tm gives the transaction's Call-ID / From tag (the same in all its
@@ -35,9 +35,8 @@ TraceRecord RecordFromTm(const tm::TmCbParams& p, const char* dir,
   r.method = std::string(p.method);
   if (!p.is_request) r.status = std::to_string(p.code);
   r.from_proto = r.to_proto = p.proto;
-  bool in = std::string_view(dir) == "in";
-  r.from = in ? p.src : Fix(p.src, p.dst, local);
-  r.to = in ? Fix(p.dst, p.src, local) : p.dst;
+  r.from = from;
+  r.to = to;
   r.time_us = now_us;
   r.direction = dir;
   return r;
@@ -68,20 +67,20 @@ bool TraceTransaction(Tracer& tracer, tm::TmApi& tm, MsgContext& ctx, const Scop
   uint32_t mask = tm::kTmcbRequestIn | tm::kTmcbRequestOut | tm::kTmcbReplyIn | tm::kTmcbReplyOut;
   return tm.RegisterCallback(ctx, mask, [t, st](const tm::TmCbParams& p) {
     bool in = p.type == tm::kTmcbRequestIn || p.type == tm::kTmcbReplyIn;
-    const int64_t now = NowUs();
-    if (st.net_correlation.empty()) {  // else TraceRecordTo adds it
-      const auto& local = t->options().local_ip;
-      Tracer::MsgView v;
-      v.msg = p.msg;
-      v.callid = p.callid;
-      v.proto = p.proto;
-      v.from = in ? p.src : Fix(p.src, p.dst, local);
-      v.to = in ? Fix(p.dst, p.src, local) : p.dst;
-      v.time_us = now;
-      v.is_request = p.is_request;
-      if (t->TraceHepView(v, st.id)) return;
-    }
-    TraceRecord r = RecordFromTm(p, in ? "in" : "out", t->options().local_ip, now);
+    // Addresses resolved once (Fix may ask the kernel), for the view path
+    // and, when the id needs it, the record path.
+    const auto& local = t->options().local_ip;
+    Tracer::MsgView v;
+    v.msg = p.msg;
+    v.callid = p.callid;
+    v.proto = p.proto;
+    v.from = in ? p.src : Fix(p.src, p.dst, local);
+    v.to = in ? Fix(p.dst, p.src, local) : p.dst;
+    v.time_us = NowUs();
+    v.is_request = p.is_request;
+    // With a net correlation TraceRecordTo adds it.
+    if (st.net_correlation.empty() && t->TraceHepView(v, st.id)) return;
+    TraceRecord r = RecordFromTm(p, in ? "in" : "out", v.from, v.to, v.time_us);
     r.trace_attrs = st.attrs;
     r.net_correlation = st.net_correlation;
     t->TraceRecordTo(std::move(r), st.id, p.is_request);

@@ -31,10 +31,11 @@ struct ScopeTrace {
   std::string net_correlation;
 };
 
-// A record for a message seen by tm: `dir` "in"/"out". A wildcard address
-// is replaced by `local` or the kernel's local address toward the peer.
-TraceRecord RecordFromTm(const tm::TmCbParams& p, const char* dir,
-                         const std::optional<LocalIp>& local, int64_t now_us);
+// A record for a message seen by tm: `dir` "in"/"out", with the addresses
+// the caller resolved (a wildcard local one replaced by trace_local_ip or
+// the kernel's local address toward the peer).
+TraceRecord RecordFromTm(const tm::TmCbParams& p, const char* dir, const SockAddr& from,
+                         const SockAddr& to, int64_t now_us);
 
 // How long the Call-ID of a traced transaction / dialog keeps xlog lines
 // traced at most (normally released at transaction end / dialog end).

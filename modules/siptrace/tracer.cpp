@@ -381,21 +381,23 @@ int Tracer::TraceMessage(MsgContext& ctx, const std::string& id, uint32_t types,
                          const std::string& attrs) {
   if (!HasId(id)) return -1;
   if (!(types & kTypeSip)) return 1;  // SIP not traced to any destination
-  const int64_t now = NowUs();
-  if (hep_ && proto_tcp::TcpConnCorrelation(ctx).empty()) {
-    MsgView v;
-    IncomingAddresses(ctx, opts_.local_ip, &v.proto, &v.from, &v.to);
+  // Addresses and correlation resolved once, for the view path and, when
+  // the id needs it, the record path.
+  MsgView v;
+  IncomingAddresses(ctx, opts_.local_ip, &v.proto, &v.from, &v.to);
+  v.time_us = NowUs();
+  const sip::Message* m = sip::Parsed(ctx);
+  v.is_request = !m || m->is_request();
+  std::string net = proto_tcp::TcpConnCorrelation(ctx);
+  if (hep_ && net.empty()) {
     v.msg = ctx.buf;
-    const sip::Message* m = sip::Parsed(ctx);
     if (m) v.callid = sip::CallId(*m);
-    v.is_request = !m || m->is_request();
-    v.time_us = now;
     if (auto done = TraceHepView(v, id)) return *done;
   }
-  TraceRecord r = RecordIncoming(ctx, opts_.local_ip, now);
+  TraceRecord r = RecordIncoming(ctx, v.proto, v.from, v.to, v.time_us);
+  r.net_correlation = std::move(net);
   r.trace_attrs = attrs;
-  const sip::Message* m = sip::Parsed(ctx);
-  return TraceRecordTo(std::move(r), id, !m || m->is_request());
+  return TraceRecordTo(std::move(r), id, v.is_request);
 }
 
 bool Tracer::SetIdState(const std::string& id, bool on) {
