@@ -7,6 +7,12 @@
 #include <cstdlib>
 #include <string>
 
+#ifdef SIPCAPD_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#else
+#include <gnu/libc-version.h>
+#endif
+
 #include "core/app/server.h"
 #include "core/base/log.h"
 #include "core/module/module_api.h"
@@ -40,6 +46,19 @@ bool Daemonize() {
   return true;
 }
 
+// "jemalloc 5.3.0-0-g54eaed1d..." or "glibc 2.36": the malloc this
+// executable was linked with (SIPCAPD_MALLOC).
+std::string MallocName() {
+#ifdef SIPCAPD_JEMALLOC
+  const char* v = nullptr;
+  size_t len = sizeof(v);
+  if (mallctl("version", &v, &len, nullptr, 0) != 0 || !v) v = "?";
+  return std::string("jemalloc ") + v;
+#else
+  return std::string("glibc ") + gnu_get_libc_version();
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -57,8 +76,8 @@ int main(int argc, char** argv) {
       case 'P': opts.pid_file = optarg; break;
       case 'w': break;  // OpenSIPS working dir: accepted, ignored
       case 'V':
-        std::printf("version: sipcapd %s\nbuild: %s\nabi: %u\n", SIPCAPD_VERSION,
-                    sipcapd::kBuildSignature, sipcapd::kAbiVersion);
+        std::printf("version: sipcapd %s\nbuild: %s\nabi: %u\nmalloc: %s\n", SIPCAPD_VERSION,
+                    sipcapd::kBuildSignature, sipcapd::kAbiVersion, MallocName().c_str());
         return 0;
       case 'h': Usage(stdout); return 0;
       default: Usage(stderr); return 2;
@@ -69,7 +88,7 @@ int main(int argc, char** argv) {
     Usage(stderr);
     return 2;
   }
-#ifdef __GLIBC__
+#if defined(__GLIBC__) && !defined(SIPCAPD_JEMALLOC)
   // glibc hands a freed heap top back to the kernel once it passes 128 KB
   // (per-thread arenas shrink the same way), so a server that frees and
   // allocates in waves faults the same pages in again and again: a perf

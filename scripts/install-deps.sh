@@ -8,6 +8,7 @@ PKGS=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcjson-dev libsqlite3-dev sqlite3 libmariadb-dev libssl-dev zlib1g-dev
+  libjemalloc-dev
   mariadb-server mariadb-client
   sip-tester tshark sngrep kamailio kamailio-extra-modules kamailio-mysql-modules
   iproute2 procps psmisc curl python3 clang-format

@@ -7,6 +7,9 @@ TM="$SIPCAPD_TEST_MODULE_DIR"
 
 "$SIPCAPD_BIN" -V | grep -q "^version: sipcapd" || fail "-V"
 "$SIPCAPD_BIN" -h | grep -q -- "-c " || fail "-h"
+# The malloc the build was configured with (SIPCAPD_MALLOC, from CTest).
+"$SIPCAPD_BIN" -V | grep -q "^malloc: ${SIPCAPD_MALLOC:?} [0-9]" ||
+  { "$SIPCAPD_BIN" -V; fail "-V does not report malloc ${SIPCAPD_MALLOC}"; }
 pass "version and help"
 
 cat > "$TMP/good.cfg" <<CFG
@@ -106,6 +109,11 @@ check_cfg "$TMP/run.cfg" "$TMP/c2.out" "-c run.cfg"
 NODE_PID=$!; PIDS+=("$NODE_PID")
 wait_for grep -q "startup hello" "$OUT" || { cat "$TMP/node.log"; fail "startup_route did not run"; }
 pass "startup_route ran with the module PV"
+# A jemalloc build serves malloc from jemalloc in the running server.
+if [ "$SIPCAPD_MALLOC" = jemalloc ]; then
+  grep -q "libjemalloc" "/proc/$NODE_PID/maps" || fail "jemalloc build runs without libjemalloc mapped"
+  pass "the running server has jemalloc mapped"
+fi
 send_udp "$PORT" "hello-1"
 send_udp "$PORT" "hello-2"
 wait_for grep -q "resumed rc=3" "$OUT" || { cat "$TMP/node.log"; cat "$OUT"; fail "async resume route"; }
