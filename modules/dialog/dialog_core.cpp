@@ -1,6 +1,8 @@
 #include "modules/dialog/dialog_core.h"
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 
 #include "core/sip/msg_helpers.h"
 
@@ -31,6 +33,7 @@ uint64_t DialogCore::CreateDialog(MsgContext& ctx, bool* retransmission) {
   if (!m || !m->is_request() || m->method() != "INVITE" || !sip::ToTag(*m).empty()) return 0;
   auto d = std::make_shared<Dialog>();
   d->callid = std::string(sip::CallId(*m));
+  d->callid_hash = std::hash<std::string_view>{}(d->callid);
   d->from_tag = std::string(sip::FromTag(*m));
   const sip::CSeqBody* cseq = m->CSeq();
   d->invite_cseq = cseq ? cseq->number : 0;
@@ -41,19 +44,18 @@ uint64_t DialogCore::CreateDialog(MsgContext& ctx, bool* retransmission) {
   };
   {
     std::lock_guard<std::mutex> l(mu_);
-    auto [lo, hi] = by_callid_.equal_range(d->callid);
-    for (auto it = lo; it != hi; ++it) {
-      const Dialog& old = *it->second;
-      if (old.state != kDeleted && old.from_tag == d->from_tag &&
-          old.invite_cseq == d->invite_cseq) {  // a retransmission of its INVITE
+    for (Dialog* old = CallIdFirstLocked(d->callid, d->callid_hash); old;
+         old = CallIdNextLocked(old)) {
+      if (old->state != kDeleted && old->from_tag == d->from_tag &&
+          old->invite_cseq == d->invite_cseq) {  // a retransmission of its INVITE
         if (retransmission) *retransmission = true;
-        attach(old.id);
-        return old.id;
+        attach(old->id);
+        return old->id;
       }
     }
     d->id = ++next_id_;
     by_id_[d->id] = d;
-    by_callid_.emplace(std::string_view(d->callid), d);
+    LinkCallIdLocked(d.get());
   }
   attach(d->id);
   uint64_t id = d->id;
@@ -127,14 +129,13 @@ std::shared_ptr<Dialog> DialogCore::Match(MsgContext& ctx, bool with_deleted) {
   if (!m) return nullptr;
   std::string_view callid = sip::CallId(*m);
   std::string_view ft = sip::FromTag(*m), tt = sip::ToTag(*m);
+  const size_t h = std::hash<std::string_view>{}(callid);
   std::lock_guard<std::mutex> l(mu_);
-  auto [b, e] = by_callid_.equal_range(callid);
-  for (auto it = b; it != e; ++it) {
-    const auto& d = it->second;
+  for (Dialog* d = CallIdFirstLocked(callid, h); d; d = CallIdNextLocked(d)) {
     if (!with_deleted && d->state == kDeleted) continue;
     bool fwd = ft == d->from_tag && (tt == d->to_tag || d->to_tag.empty() || tt.empty());
     bool rev = tt == d->from_tag && ft == d->to_tag;
-    if (fwd || rev) return d;
+    if (fwd || rev) return d->shared_from_this();
   }
   return nullptr;
 }
@@ -232,15 +233,56 @@ void DialogCore::Remove(uint64_t id) {
 }
 
 void DialogCore::RemoveLocked(DialogTable::iterator it) {
-  const uint64_t id = it->first;
   UnlinkExpiryLocked(*it->second);
-  auto [b, e] = by_callid_.equal_range(it->second->callid);
-  for (auto c = b; c != e; ++c)
-    if (c->second->id == id) {
-      by_callid_.erase(c);
-      break;
-    }
+  UnlinkCallIdLocked(it->second.get());
   by_id_.erase(it);
+}
+
+void DialogCore::LinkCallIdLocked(Dialog* d) {
+  if (cid_count_ + 1 > cid_buckets_.size()) {
+    std::vector<Dialog*> grown(std::max<size_t>(64, cid_buckets_.size() * 2), nullptr);
+    const size_t mask = grown.size() - 1;
+    for (Dialog* e : cid_buckets_) {
+      while (e) {
+        Dialog* next = e->cid_next;
+        Dialog*& head = grown[e->callid_hash & mask];
+        e->cid_next = head;
+        head = e;
+        e = next;
+      }
+    }
+    cid_buckets_.swap(grown);
+  }
+  Dialog*& head = cid_buckets_[d->callid_hash & (cid_buckets_.size() - 1)];
+  d->cid_next = head;
+  head = d;
+  ++cid_count_;
+}
+
+void DialogCore::UnlinkCallIdLocked(Dialog* d) {
+  if (cid_buckets_.empty()) return;
+  for (Dialog** p = &cid_buckets_[d->callid_hash & (cid_buckets_.size() - 1)]; *p;
+       p = &(*p)->cid_next) {
+    if (*p == d) {
+      *p = d->cid_next;
+      d->cid_next = nullptr;
+      --cid_count_;
+      return;
+    }
+  }
+}
+
+Dialog* DialogCore::CallIdFirstLocked(std::string_view callid, size_t h) const {
+  if (cid_buckets_.empty()) return nullptr;
+  for (Dialog* d = cid_buckets_[h & (cid_buckets_.size() - 1)]; d; d = d->cid_next)
+    if (d->callid_hash == h && d->callid == callid) return d;
+  return nullptr;
+}
+
+Dialog* DialogCore::CallIdNextLocked(Dialog* d) {
+  for (Dialog* n = d->cid_next; n; n = n->cid_next)
+    if (n->callid_hash == d->callid_hash && n->callid == d->callid) return n;
+  return nullptr;
 }
 
 void DialogCore::Expire(int64_t now) {

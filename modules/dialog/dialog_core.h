@@ -20,8 +20,12 @@
 
 namespace sipcapd::dialog {
 
-struct Dialog {
+struct Dialog : std::enable_shared_from_this<Dialog> {
+  // The fields a Call-ID lookup reads come first (one cache line with the
+  // shared_ptr control block in front of them).
   uint64_t id = 0;
+  size_t callid_hash = 0;        // std::hash of callid
+  Dialog* cid_next = nullptr;    // DialogCore's Call-ID chain (under its mutex)
   std::string callid, from_tag, to_tag;
   uint32_t invite_cseq = 0;  // CSeq number of the INVITE that created it
   int state = kUnconfirmed;
@@ -68,10 +72,22 @@ class DialogCore : public DialogApi {
   int timeout_s_;
   std::mutex mu_;
   DialogTable by_id_;
-  // Keyed by a view of the dialog's own Call-ID (never changed, and the
-  // entry goes before the dialog leaves by_id_): no copy of the Call-ID,
-  // and a match reaches the dialog without a second lookup.
-  std::unordered_multimap<std::string_view, std::shared_ptr<Dialog>> by_callid_;
+  // The dialogs of by_id_ by Call-ID: a chained hash table linked through
+  // Dialog::cid_next, bucket = callid_hash & (size - 1), each chain
+  // grown (doubled) when it holds more dialogs than buckets,
+  // never shrunk. A lookup reads its bucket and then only the dialogs
+  // (their cached hash first): no node of its own, no division, no
+  // allocation per dialog. It replaced an unordered_multimap whose
+  // lookups, at the ~40 k dialogs of a traced proxy at 1200 calls/s,
+  // cost ~4.7 us a call in cache misses (session 7). Owned by by_id_.
+  std::vector<Dialog*> cid_buckets_;
+  size_t cid_count_ = 0;
+  void LinkCallIdLocked(Dialog* d);
+  void UnlinkCallIdLocked(Dialog* d);
+  // The first dialog of Call-ID `callid` (hash h) in
+  // its chain, nullptr when none; CallIdNextLocked(d): the next one.
+  Dialog* CallIdFirstLocked(std::string_view callid, size_t h) const;
+  static Dialog* CallIdNextLocked(Dialog* d);
   // Every dialog with an expiry, bucketed by the second it is due
   // (expires_ms / 1000), soonest first: each bucket is a list linked
   // through the dialogs themselves, so setting, replacing (a BYE's linger

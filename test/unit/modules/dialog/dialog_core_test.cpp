@@ -245,5 +245,51 @@ TEST(DialogCore, RetransmittedInviteGetsTheLiveDialog) {
   EXPECT_EQ(d.Size(), 3u);
 }
 
+// The Call-ID index across its growth: 3000 dialogs, three per Call-ID
+// (other From tags), each found by its Call-ID and tags; the middle one of
+// every Call-ID ended and removed after its linger, the others still found;
+// new dialogs on the same Call-IDs found next to them.
+TEST(DialogCore, ManyDialogsSharingCallIdsAreEachFound) {
+  FakeTm tm;
+  DialogCore d(&tm, 100);
+  constexpr int kN = 3000;
+  auto callid = [](int i) { return "many-" + std::to_string(i / 3); };
+  std::vector<uint64_t> ids(kN);
+  for (int i = 0; i < kN; ++i) {
+    MsgContext inv = Ctx("INVITE", "f" + std::to_string(i), "", callid(i));
+    ids[i] = d.CreateDialog(inv);
+    ASSERT_NE(ids[i], 0u) << i;
+  }
+  EXPECT_EQ(d.Size(), static_cast<size_t>(kN));
+  for (int i = 0; i < kN; ++i) {
+    MsgContext in = Ctx("INFO", "f" + std::to_string(i), "t", callid(i));
+    ASSERT_EQ(d.DialogOf(in), ids[i]) << i;
+  }
+  for (int i = 1; i < kN; i += 3) {
+    MsgContext bye = Ctx("BYE", "f" + std::to_string(i), "t", callid(i));
+    d.OnRequest(bye);
+  }
+  d.Expire(DlgNowMs() + DialogCore::kDeletedLingerMs + 1000);
+  EXPECT_EQ(d.Size(), static_cast<size_t>(kN - kN / 3));
+  for (int i = 0; i < kN; ++i) {
+    MsgContext in = Ctx("INFO", "f" + std::to_string(i), "t", callid(i));
+    if (i % 3 == 1) {  // ended and removed
+      EXPECT_EQ(d.DialogOf(in), 0u) << i;
+      EXPECT_FALSE(d.RegisterCallback(ids[i], kDlgcbReqWithin, [](const DlgCbParams&) {})) << i;
+    } else {
+      ASSERT_EQ(d.DialogOf(in), ids[i]) << i;
+    }
+  }
+  for (int i = 0; i < kN; i += 3) {
+    MsgContext inv = Ctx("INVITE", "g" + std::to_string(i), "", callid(i));
+    uint64_t id = d.CreateDialog(inv);
+    ASSERT_NE(id, 0u);
+    MsgContext in = Ctx("INFO", "g" + std::to_string(i), "t", callid(i));
+    EXPECT_EQ(d.DialogOf(in), id) << i;
+    MsgContext old = Ctx("INFO", "f" + std::to_string(i), "t", callid(i));
+    EXPECT_EQ(d.DialogOf(old), ids[i]) << i;
+  }
+}
+
 }  // namespace
 }  // namespace sipcapd::dialog
