@@ -24,8 +24,8 @@ struct Dialog : std::enable_shared_from_this<Dialog> {
   // The fields a Call-ID lookup reads come first (one cache line with the
   // shared_ptr control block in front of them).
   uint64_t id = 0;
-  size_t callid_hash = 0;        // std::hash of callid
-  Dialog* cid_next = nullptr;    // DialogCore's Call-ID chain (under its mutex)
+  size_t callid_hash = 0;      // std::hash of callid
+  Dialog* cid_next = nullptr;  // DialogCore's Call-ID chain (under its mutex)
   std::string callid, from_tag, to_tag;
   uint32_t invite_cseq = 0;  // CSeq number of the INVITE that created it
   int state = kUnconfirmed;
