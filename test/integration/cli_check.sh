@@ -109,10 +109,15 @@ check_cfg "$TMP/run.cfg" "$TMP/c2.out" "-c run.cfg"
 NODE_PID=$!; PIDS+=("$NODE_PID")
 wait_for grep -q "startup hello" "$OUT" || { cat "$TMP/node.log"; fail "startup_route did not run"; }
 pass "startup_route ran with the module PV"
-# A jemalloc build serves malloc from jemalloc in the running server.
+# A jemalloc build serves malloc from jemalloc in the running server, with
+# jemalloc's background (purging) threads.
+bg_threads() { cat /proc/"$1"/task/*/comm 2>/dev/null | grep -c '^jemalloc_bg_thd' || true; }
+has_bg_threads() { [ "$(bg_threads "$1")" -ge 1 ]; }
 if [ "$SIPCAPD_MALLOC" = jemalloc ]; then
   grep -q "libjemalloc" "/proc/$NODE_PID/maps" || fail "jemalloc build runs without libjemalloc mapped"
-  pass "the running server has jemalloc mapped"
+  "$SIPCAPD_BIN" -V | grep -q "^malloc: jemalloc .*(background_thread)" || fail "-V: no background_thread"
+  has_bg_threads "$NODE_PID" || fail "no jemalloc background thread in the running server"
+  pass "the running server has jemalloc mapped and its background threads"
 fi
 send_udp "$PORT" "hello-1"
 send_udp "$PORT" "hello-2"
@@ -133,3 +138,18 @@ stop_node "$NODE_PID"; rc=$?
 grep -q destroyed "$TMP/destroyed" || fail "destroy hook did not run on SIGTERM"
 [ ! -e "$TMP/sipcapd.pid" ] || fail "pid file not removed at shutdown"
 pass "SIGTERM: orderly shutdown, destroy hooks ran"
+
+# Daemon mode (no -F): the forked server runs and stops by its pid file;
+# a jemalloc build has its background threads there too (fork leaves only
+# the forking thread; main starts them again).
+"$SIPCAPD_BIN" -P "$TMP/daemon.pid" -f "$TMP/run.cfg" >"$TMP/daemon.log" 2>&1 ||
+  { cat "$TMP/daemon.log"; fail "daemon start"; }
+WAIT_SECS=5 wait_for test -s "$TMP/daemon.pid" || fail "daemon wrote no pid file"
+DPID=$(cat "$TMP/daemon.pid")
+kill -0 "$DPID" 2>/dev/null || fail "daemon not running"
+if [ "$SIPCAPD_MALLOC" = jemalloc ]; then
+  WAIT_SECS=5 wait_for has_bg_threads "$DPID" || fail "no jemalloc background thread in the daemon"
+fi
+kill -TERM "$DPID"
+WAIT_SECS=10 wait_for sh -c "! kill -0 $DPID 2>/dev/null" || { kill -9 "$DPID"; fail "daemon did not stop on SIGTERM"; }
+pass "daemon mode: forks, runs, stops on SIGTERM"
