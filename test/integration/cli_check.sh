@@ -146,6 +146,7 @@ pass "SIGTERM: orderly shutdown, destroy hooks ran"
   { cat "$TMP/daemon.log"; fail "daemon start"; }
 WAIT_SECS=5 wait_for test -s "$TMP/daemon.pid" || fail "daemon wrote no pid file"
 DPID=$(cat "$TMP/daemon.pid")
+PIDS+=("$DPID")  # killed on exit if a check below fails
 kill -0 "$DPID" 2>/dev/null || fail "daemon not running"
 if [ "$SIPCAPD_MALLOC" = jemalloc ]; then
   WAIT_SECS=5 wait_for has_bg_threads "$DPID" || fail "no jemalloc background thread in the daemon"
