@@ -12,7 +12,7 @@
 // jemalloc's built-in options (MALLOC_CONF in the environment overrides
 // them). background_thread: freed pages are purged (madvise) by jemalloc's
 // own thread in batches instead of by whichever worker frees: a traced
-// proxy at 1200 calls/s used 8-11 us less CPU a call with it (the
+// proxy at 1200 calls/s used 4-12 us less CPU a call with it (the
 // background thread's CPU included; session 7, doc/benchmarks.md).
 extern "C" const char* malloc_conf;
 const char* malloc_conf = "background_thread:true";
