@@ -7,6 +7,9 @@ here="$(cd "$(dirname "$0")/../.." && pwd)"
 rc=0
 shopt -s nullglob
 for b in "$build"/bench/*_bench; do
+  # db_storage_bench needs a store and a row count: db_bench.sh runs it
+  # (below). Run bare it printed its usage and failed `make bench`.
+  [ "$(basename "$b")" = db_storage_bench ] && continue
   echo "== $(basename "$b")"; "$b" || rc=1
 done
 for s in "$here"/test/bench/*.sh; do
