@@ -17,6 +17,12 @@ struct DlgExt : MsgExtension {
 
 }  // namespace
 
+namespace {
+// The Call-ID index's hash (Dialog::callid_hash): the same for linking
+// and for every lookup.
+size_t CallIdHash(std::string_view callid) { return std::hash<std::string_view>{}(callid); }
+}  // namespace
+
 int64_t DlgNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -33,7 +39,7 @@ uint64_t DialogCore::CreateDialog(MsgContext& ctx, bool* retransmission) {
   if (!m || !m->is_request() || m->method() != "INVITE" || !sip::ToTag(*m).empty()) return 0;
   auto d = std::make_shared<Dialog>();
   d->callid = std::string(sip::CallId(*m));
-  d->callid_hash = std::hash<std::string_view>{}(d->callid);
+  d->callid_hash = CallIdHash(d->callid);
   d->from_tag = std::string(sip::FromTag(*m));
   const sip::CSeqBody* cseq = m->CSeq();
   d->invite_cseq = cseq ? cseq->number : 0;
@@ -129,7 +135,7 @@ std::shared_ptr<Dialog> DialogCore::Match(MsgContext& ctx, bool with_deleted) {
   if (!m) return nullptr;
   std::string_view callid = sip::CallId(*m);
   std::string_view ft = sip::FromTag(*m), tt = sip::ToTag(*m);
-  const size_t h = std::hash<std::string_view>{}(callid);
+  const size_t h = CallIdHash(callid);
   std::lock_guard<std::mutex> l(mu_);
   for (Dialog* d = CallIdFirstLocked(callid, h); d; d = CallIdNextLocked(d)) {
     if (!with_deleted && d->state == kDeleted) continue;

@@ -75,8 +75,8 @@ measure() {
   p0=$(cpu "$pp"); k0=$(cpu "$CAP"); u0=$(cpu "$UAS")
   uac=$( (sipp_uac "$p" "$SECS" "$TMP/uac_$name.out"; times >"$TMP/times_$name"; tail -1 "$TMP/times_$name") )
   p1=$(cpu "$pp"); k1=$(cpu "$CAP"); u1=$(cpu "$UAS")
-  ok=$(grep "Successful call" "$TMP/uac_$name.out" | tail -1 | awk -F'|' '{print $3}' | tr -d ' ')
-  failed=$(grep "Failed call" "$TMP/uac_$name.out" | tail -1 | awk -F'|' '{print $3}' | tr -d ' ')
+  ok=$(sipp_count "$TMP/uac_$name.out" Successful)
+  failed=$(sipp_count "$TMP/uac_$name.out" Failed)
   sleep 1; r1=$(received)
   echo "  $name: ${ok:-0} calls ok, ${failed:-?} failed in ${SECS}s; collector received $(( ${r1:-0} - ${r0:-0} )) HEP packets" \
        "($("$PY" -c "print(round(($(( ${r1:-0} - ${r0:-0} ))) / max(${ok:-0}, 1), 1))") a call)" >&2

@@ -88,8 +88,6 @@ if rows:
 PY
 }
 
-calls_ok() { grep 'Successful call' "$1" | tail -1 | awk -F'|' '{print $3}'; }
-
 run() {  # run TRANSPORT
   local hept=$1 pu pt uu ut au at su st n c0 c1 r
   pu=$(port); pt=$(port); au=$(port); at=$(port)
@@ -110,7 +108,7 @@ run() {  # run TRANSPORT
     uac "$pu" "$n" "$TMP/uac_u" & uac "$pt" "$n" "$TMP/uac_t" & wait
     c1="$(cpu "$su") $(cpu "$st") $(cpu "$uu") $(cpu "$ut") $(cpu "$CAP")"
     report_round "$hept" "$n" "$c0" "$c1" "$(cat "$TMP/uac_u.cpu")" "$(cat "$TMP/uac_t.cpu")" \
-      "$(calls_ok "$TMP/uac_u")" "$(calls_ok "$TMP/uac_t")" "$r" "$TMP/rounds_$hept"
+      "$(sipp_count "$TMP/uac_u" Successful)" "$(sipp_count "$TMP/uac_t" Successful)" "$r" "$TMP/rounds_$hept"
   done
   report_median "$hept" "$TMP/rounds_$hept"
   stop_all "$su" "$st" "$uu" "$ut"

@@ -36,6 +36,9 @@ uas() {
   (cd "$TMP" && sipp -sn uas -i 127.0.0.1 -p "$1" -bg >"$TMP/uas_$1.out" 2>&1)
   sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p' "$TMP/uas_$1.out"
 }
+# sipp_count FILE WHAT: the last "WHAT call" total (Successful / Failed)
+# in a sipp UAC's screen output FILE; empty when there is none.
+sipp_count() { grep "$2 call" "$1" | tail -1 | awk -F'|' '{print $3}' | tr -d ' '; }
 wait_listen() { local _; for _ in $(seq 1 100); do listening "$1" && return 0; sleep 0.1; done; return 1; }
 
 # capture_cfg FILE PORT: a sipcapd capture node on hep_udp and hep_tcp PORT
