@@ -7,8 +7,8 @@
 // stays at the head of the queue until written: a failed connect keeps it
 // for the reconnect; a failed TCP write reconnects and retries it once.
 // Without a spool, UDP and plain TCP packets go out in batches of up to 128
-// datagrams per sendmmsg (UDP) or 256 packets per sendmsg (TCP), the
-// thread waiting up to 8 ms (UDP) or 16 ms (TCP) for a batch to fill. While
+// datagrams per sendmmsg (UDP) or 512 packets per sendmsg (TCP), the
+// thread waiting up to 8 ms (UDP) or 32 ms (TCP) for a batch to fill. While
 // packets keep coming the thread paces itself by that clock (producers
 // never wake it); after 4 empty waits it sleeps until the next packet.
 // Drops are counted in send_dropped and by reason: send_dropped_full (the
@@ -77,7 +77,7 @@ class HepSender {
   // sendmmsg, after waiting up to 8 ms for them to accumulate (called and returns with mu_ held;
   // unlocked while sending).
   void SendUdpBatch(std::unique_lock<std::mutex>* l);
-  // Plain TCP without spool, connected: the same for up to 256 queued
+  // Plain TCP without spool, connected: the same for up to 512 queued
   // packets written with one sendmsg (partial writes continued); on a write
   // error the fully written ones are consumed, the connection is closed and
   // the rest stays queued for the reconnect.
@@ -90,7 +90,7 @@ class HepSender {
   // Keeps a sent packet's buffer for EnqueueSwap (mu_ held); a full spare
   // list or a large buffer frees it instead.
   void Recycle(std::string* b);
-  size_t BatchMax() const;  // packets per system call: 128 (UDP), 256 (TCP)
+  size_t BatchMax() const;  // packets per system call: 128 (UDP), 512 (TCP)
   // Queues (or spools / drops) one packet with mu_ held; *wake: notify.
   bool EnqueueLocked(std::string* bytes, bool* wake);
 
@@ -103,7 +103,7 @@ class HepSender {
   std::vector<std::string> spare_;  // sent buffers for EnqueueSwap
   bool stop_ = false;
   bool waiting_ = false;    // Run() sleeps on an empty queue (Enqueue notifies)
-  bool lingering_ = false;  // Run() waits up to 8 / 16 ms for a batch to fill
+  bool lingering_ = false;  // Run() waits up to 8 / 32 ms for a batch to fill
   int fd_ = -1;
   std::unique_ptr<TlsSession> tls_;      // transport=tls, while connected
   std::unique_ptr<HepDestSpool> spool_;  // optional; guarded by mu_
