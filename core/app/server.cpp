@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "core/base/log.h"
+#include "core/base/thread_name.h"
 #include "core/cfg/parser.h"
 #include "core/mi/mi_dispatch.h"
 #include "core/script/core_exports.h"
@@ -121,12 +122,14 @@ Status Server::Load(const ServerOptions& opts) {
   return Status::Ok();
 }
 
-void Server::StartThread(const std::string& role, int rank, std::function<void()> body) {
+void Server::StartThread(const std::string& role, int rank, const std::string& os_name,
+                         std::function<void()> body) {
   Thread th;
   th.role = role;
   th.rank = rank;
   th.tid = std::make_shared<std::atomic<int>>(0);
-  th.t = std::thread([this, role, rank, tid = th.tid, body = std::move(body)] {
+  th.t = std::thread([this, role, rank, os_name, tid = th.tid, body = std::move(body)] {
+    SetThreadName(os_name);
     tid->store(static_cast<int>(gettid()));
     Status st = loader_.WorkerInitAll(WorkerInfo{rank, role});
     if (!st.ok()) {
@@ -208,6 +211,7 @@ Status Server::Start() {
     });
   }
   timers_.Start([this] {
+    SetThreadName("timer");
     timer_tid_.store(static_cast<int>(gettid()));
     Status st = loader_.WorkerInitAll(WorkerInfo{-1, "timer"});
     if (!st.ok()) LOG_ERR("core", "timer: %s", st.message().c_str());
@@ -216,8 +220,10 @@ Status Server::Start() {
   int rank = 1;
   for (auto& l : listeners_) {
     Listener* lp = l.get();
+    std::string name = lp->Name();
+    std::string proto = name.substr(0, name.find(':'));  // "udp:127.0.0.1:5060" -> "udp"
     for (int i = 0; i < lp->Workers(); ++i)
-      StartThread(lp->Name() + " #" + std::to_string(i + 1), rank++,
+      StartThread(name + " #" + std::to_string(i + 1), rank++, ThreadName(proto, i + 1),
                   [this, lp, i] { lp->Serve(i, stop_); });
   }
   for (auto& m : loader_.modules())
@@ -225,7 +231,7 @@ Status Server::Start() {
       for (int i = 0; i < p.count; ++i) {
         auto run = p.run;
         StartThread(m->name + ":" + p.name + " #" + std::to_string(i + 1), -2,
-                    [this, run, i] { run(i, stop_); });
+                    ThreadName(p.name, i + 1), [this, run, i] { run(i, stop_); });
       }
 
   if (!opts_.pid_file.empty()) {

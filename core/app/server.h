@@ -60,7 +60,9 @@ class Server {
   Status LoadCfg(const std::string& path);
   // Core registrations beyond the script's own (SIP PVs, MI): core_hooks.cpp.
   Status RegisterCoreHooks();
-  void StartThread(const std::string& role, int rank, std::function<void()> body);
+  // os_name: the thread's kernel name (core/base/thread_name.h).
+  void StartThread(const std::string& role, int rank, const std::string& os_name,
+                   std::function<void()> body);
 
   ServerOptions opts_;
   GlobalSettings settings_;

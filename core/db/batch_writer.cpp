@@ -8,6 +8,7 @@
 #include <random>
 
 #include "core/base/log.h"
+#include "core/base/thread_name.h"
 
 namespace sipcapd::db {
 namespace {
@@ -100,8 +101,15 @@ Status BatchWriter::Start() {
   if (cap > 0 && n > cap) n = cap;
   started_ = true;
   accepting_ = true;
-  for (int i = 0; i < n; ++i) writers_.emplace_back([this, i] { WriterLoop(i); });
-  spill_ = std::thread([this] { SpillLoop(); });
+  for (int i = 0; i < n; ++i)
+    writers_.emplace_back([this, i] {
+      SetThreadName(ThreadName(opts_.stats_group, i + 1));
+      WriterLoop(i);
+    });
+  spill_ = std::thread([this] {
+    SetThreadName(opts_.stats_group.substr(0, 9) + "-spill");
+    SpillLoop();
+  });
   return Status::Ok();
 }
 

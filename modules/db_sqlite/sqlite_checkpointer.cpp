@@ -1,5 +1,7 @@
 #include "modules/db_sqlite/sqlite_checkpointer.h"
 
+#include "core/base/thread_name.h"
+
 namespace sipcapd::db_sqlite {
 
 Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& path, int frames,
@@ -17,7 +19,10 @@ Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& pat
     return st;
   }
   std::unique_ptr<Checkpointer> c(new Checkpointer(db, frames < 1 ? 1 : frames));
-  c->thread_ = std::thread([p = c.get()] { p->Loop(); });
+  c->thread_ = std::thread([p = c.get()] {
+    SetThreadName("sqlite-ckpt");
+    p->Loop();
+  });
   return c;
 }
 

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "core/base/log.h"
+#include "core/base/thread_name.h"
 
 namespace sipcapd::hep {
 namespace {
@@ -67,7 +68,10 @@ HepSender::HepSender(Destination dest, SenderOptions opts, HepStats* stats)
               sp.status().message().c_str());
     }
   }
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetThreadName("hep>" + dest_.name);
+    Run();
+  });
 }
 
 HepSender::~HepSender() {

@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/base/thread_name.h"
+
 namespace sipcapd::siptrace {
 
 UdpSender::UdpSender(std::string host, uint16_t port, size_t max_queue,
@@ -19,7 +21,10 @@ UdpSender::~UdpSender() { Stop(); }
 Status UdpSender::Start() {
   if (thread_.joinable()) return Status::Ok();
   stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    SetThreadName("trace-sip");
+    Loop();
+  });
   return Status::Ok();
 }
 

@@ -7,9 +7,10 @@
 # then over TCP). Both see the same box at the same moment, so the CPU
 # each process spends per call can be compared directly: trace_cost.sh's
 # separate runs differ by the box's +-20 % speed drift between them.
-# Prints per call: each proxy's CPU, each side's sipp CPU and the
-# collector's, and the share of the box's CPU per call that tracing adds
-# (with and without the collector, which a real deployment runs elsewhere).
+# Prints per call: each proxy's CPU (also per thread role: SIP workers,
+# HEP sender, tm timer, ...), each side's sipp CPU and the collector's,
+# and the share of the box's CPU per call that tracing adds (with and
+# without the collector, which a real deployment runs elsewhere).
 # Each transport: BENCH_WARM (default 36) s unmeasured, then BENCH_ROUNDS
 # (default 3) measured rounds of BENCH_SECS (default 10) s on the same
 # processes, each printed, then the medians of the rounds; about
@@ -105,10 +106,14 @@ run() {  # run TRANSPORT
   : >"$TMP/rounds_$hept"
   for r in $(seq 1 "$ROUNDS"); do
     c0="$(cpu "$su") $(cpu "$st") $(cpu "$uu") $(cpu "$ut") $(cpu "$CAP")"
+    thread_cpu "$su" >"$TMP/thr_u0"; thread_cpu "$st" >"$TMP/thr_t0"
     uac "$pu" "$n" "$TMP/uac_u" & uac "$pt" "$n" "$TMP/uac_t" & wait
     c1="$(cpu "$su") $(cpu "$st") $(cpu "$uu") $(cpu "$ut") $(cpu "$CAP")"
+    thread_cpu "$su" >"$TMP/thr_u1"; thread_cpu "$st" >"$TMP/thr_t1"
     report_round "$hept" "$n" "$c0" "$c1" "$(cat "$TMP/uac_u.cpu")" "$(cat "$TMP/uac_t.cpu")" \
       "$(sipp_count "$TMP/uac_u" Successful)" "$(sipp_count "$TMP/uac_t" Successful)" "$r" "$TMP/rounds_$hept"
+    report_threads "$TMP/thr_u0" "$TMP/thr_u1" "$TMP/thr_t0" "$TMP/thr_t1" \
+      "$(sipp_count "$TMP/uac_u" Successful)" "$(sipp_count "$TMP/uac_t" Successful)"
   done
   report_median "$hept" "$TMP/rounds_$hept"
   stop_all "$su" "$st" "$uu" "$ut"

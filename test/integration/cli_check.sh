@@ -109,6 +109,12 @@ check_cfg "$TMP/run.cfg" "$TMP/c2.out" "-c run.cfg"
 NODE_PID=$!; PIDS+=("$NODE_PID")
 wait_for grep -q "startup hello" "$OUT" || { cat "$TMP/node.log"; fail "startup_route did not run"; }
 pass "startup_route ran with the module PV"
+# Threads carry their roles in the kernel's name (top -H, ps -L, perf).
+THREAD_NAMES=$(cat /proc/"$NODE_PID"/task/*/comm 2>/dev/null)
+for n in timer 'test_udp#1' 'test_udp#2'; do
+  grep -qx "$n" <<<"$THREAD_NAMES" || fail "no thread named $n (threads: $(echo $THREAD_NAMES))"
+done
+pass "threads named by role: timer, test_udp#1, test_udp#2"
 # A jemalloc build serves malloc from jemalloc in the running server, with
 # jemalloc's background (purging) threads.
 bg_threads() { cat /proc/"$1"/task/*/comm 2>/dev/null | grep -c '^jemalloc_bg_thd' || true; }

@@ -31,6 +31,39 @@ cpu() {
   done
   echo "$t"
 }
+# thread_cpu PID: "role|ticks" per thread of a process (user+system CPU in
+# clock ticks), the role being the thread's kernel name (core/base/
+# thread_name.h) without its "#n": a listener's workers add up.
+thread_cpu() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    printf '%s|%s\n' "$(sed 's/#[0-9]*$//' "$t/comm" 2>/dev/null)" \
+      "$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)"
+  done
+}
+# report_threads U0 U1 T0 T1 OK_U OK_T: per role, the CPU us per call of the
+# untraced (files U0 -> U1 of thread_cpu) and the traced proxy (T0 -> T1).
+report_threads() {
+  "$PY" - "$@" <<'PY'
+import collections, sys
+def load(f):
+    c = collections.Counter()
+    for l in open(f):
+        name, _, ticks = l.rstrip("\n").rpartition("|")
+        if ticks.strip().isdigit():
+            c[name] += int(ticks)
+    return c
+u0, u1, t0, t1 = (load(f) for f in sys.argv[1:5])
+ok_u, ok_t = max(int(sys.argv[5] or 0), 1), max(int(sys.argv[6] or 0), 1)
+per = lambda a, b, k, ok: (b[k] - a[k]) / 100.0 * 1e6 / ok
+rows = []
+for k in sorted(set(u1) | set(t1)):
+    u, t = per(u0, u1, k, ok_u) if k in u1 else 0.0, per(t0, t1, k, ok_t) if k in t1 else 0.0
+    if u or t:
+        rows.append("%s %.1f -> %.1f" % (k, u, t))
+print("    per thread role, proxy CPU us per call (untraced -> traced): " + "; ".join(rows))
+PY
+}
 # uas PORT: starts a sipp UAS (backgrounded) on PORT, prints its pid
 uas() {
   (cd "$TMP" && sipp -sn uas -i 127.0.0.1 -p "$1" -bg >"$TMP/uas_$1.out" 2>&1)

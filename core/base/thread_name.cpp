@@ -1,0 +1,19 @@
+#include "core/base/thread_name.h"
+
+#include <pthread.h>
+
+namespace sipcapd {
+
+std::string ThreadName(std::string_view base, int n) {
+  std::string suffix = n > 0 ? "#" + std::to_string(n) : std::string();
+  size_t room = suffix.size() < kThreadNameMax ? kThreadNameMax - suffix.size() : 0;
+  std::string name(base.substr(0, room));
+  return name + suffix;
+}
+
+void SetThreadName(std::string_view name) {
+  std::string n(name.substr(0, kThreadNameMax));
+  pthread_setname_np(pthread_self(), n.c_str());
+}
+
+}  // namespace sipcapd
