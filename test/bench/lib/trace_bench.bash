@@ -26,6 +26,7 @@ listening() { ss -Hlun "sport = :$1" | grep -q .; }
 # and of its child processes (Kamailio forks its workers)
 cpu() {
   local t=0 p
+  [ -n "$1" ] || { echo 0; return; }  # no such process (no collector)
   for p in $1 $(pgrep -P "$1"); do
     t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
   done
@@ -99,11 +100,12 @@ route[count_only] { exit; }
 CFG
 }
 
-# proxy_cfg FILE PORT UAS_PORT TRACE(0|1) HEP_TRANSPORT CAPTURE_PORT [CHILDREN]:
+# proxy_cfg FILE PORT UAS_PORT TRACE(0|1) HEP_TRANSPORT CAPTURE_PORT|HOST:PORT [CHILDREN]:
 # a sipcapd stateful proxy (t_relay to the UAS), with TRACE=1 tracing every
 # dialog (sip_trace("tr", "d") on initial INVITEs) to the capture node.
 proxy_cfg() {
-  local t=""
+  local t="" cap=$6
+  [[ $cap == *:* ]] || cap=127.0.0.1:$cap  # a port on loopback, or HOST:PORT
   [ "$4" = 1 ] && t='if (is_method("INVITE") && !has_totag()) sip_trace("tr", "d");'
   cat >"$1" <<CFG
 log_level=2
@@ -116,7 +118,7 @@ loadmodule "sipmsgops.so"
 loadmodule "tm.so"
 loadmodule "dialog.so"
 loadmodule "siptrace.so"
-modparam("proto_hep", "hep_id", "[cap] 127.0.0.1:$6; transport=$5; version=3")
+modparam("proto_hep", "hep_id", "[cap] $cap; transport=$5; version=3")
 modparam("siptrace", "trace_id", "[tr]hep:cap")
 route {
   $t
