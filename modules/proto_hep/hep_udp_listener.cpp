@@ -21,13 +21,22 @@ constexpr size_t kDatagramBuf = 65536;  // > 65535: a full datagram never trunca
 // After a read that emptied the socket, a worker that just received pauses
 // and then reads without blocking, instead of sleeping on the socket at
 // once (see Serve()): for at most 1 ms, and no longer than half the receive
-// buffer takes to fill at 200 MB/s (a burst of ~200k packets/s of 1 KB
-// starting during the pause is not dropped); 530 us with the default
-// 208 KB buffer.
+// buffer takes to fill at 800 MB/s. The kernel charges a datagram's whole
+// buffer against SO_RCVBUF (on loopback 1280 bytes up to ~600 bytes of
+// payload, 2304 up to ~1.5 KB), so that is a burst of ~350k datagrams/s
+// starting during the pause; 133 us with the default 208 KB buffer, 1 ms
+// from 1.6 MB up. (Sized first at 200 MB/s of payload, i.e. 530 us: with
+// the default buffer a sipcapd node then lost 82-1137 of 300 k datagrams
+// at 100 k/s and 3-9 k of 600 k at 200 k/s; now 0-429 and 78-1324,
+// session 8.)
 constexpr long kMaxPauseNs = 1000000;
-constexpr double kPauseFillBytesPerNs = 0.2;
+constexpr double kPauseFillBytesPerNs = 0.8;
 
 }  // namespace
+
+long ReadPauseNs(int rcvbuf) {
+  return std::min(kMaxPauseNs, static_cast<long>(rcvbuf / 2 / kPauseFillBytesPerNs));
+}
 
 Result<IpAddr> ResolveListenHost(const std::string& host) {
   if (host.empty() || host == "*") return IpAddr::V4(0);
@@ -70,8 +79,7 @@ Status HepUdpListener::Open() {
   }
   socklen_t il = sizeof(int);
   getsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &effective_rcvbuf_, &il);
-  pause_ns_ =
-      std::min(kMaxPauseNs, static_cast<long>(effective_rcvbuf_ / 2 / kPauseFillBytesPerNs));
+  pause_ns_ = ReadPauseNs(effective_rcvbuf_);
   if (bind(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0)
     return Status::Unavailable("hep_udp bind " + addr.ToString() + ": " + strerror(errno));
   sockaddr_storage bound;

@@ -23,6 +23,12 @@ struct UdpOptions {
 // IP literal as is, else the first address the name resolves to.
 Result<IpAddr> ResolveListenHost(const std::string& host);
 
+// How long a worker that has just emptied the socket pauses before it
+// reads again, in ns, for a socket whose receive buffer is `rcvbuf` bytes:
+// at most 1 ms, and no longer than half of the buffer takes to fill at
+// 800 MB/s of the kernel's accounting (hep_udp_listener.cpp).
+long ReadPauseNs(int rcvbuf);
+
 class HepUdpListener : public Listener {
  public:
   HepUdpListener(ListenSpec spec, UdpOptions opts, HepReceiver* rx,

@@ -5,6 +5,8 @@
 # prints sent / received / decoded / kernel drops from the MI statistics.
 #   test/bench/hep_udp_ingest.sh BUILD_DIR [RATE] [SECS]
 # 127.0.0.1 only; bounded in time. Exit 1 if the node does not come up.
+# BENCH_HEP_RCVBUF: the node's hep_rcvbuf (default 32 MB; 0 keeps the
+# kernel's default buffer, to see what a node without it drops).
 set -uo pipefail
 src="$(cd "$(dirname "$0")/../.." && pwd)"
 build="$(cd "${1:-$src/build}" && pwd)"
@@ -26,7 +28,7 @@ mpath="$SIPCAPD_MODULE_DIR"
 listen=hep_udp:127.0.0.1:$port
 loadmodule "proto_hep.so"
 loadmodule "mi_fifo.so"
-modparam("proto_hep", "hep_rcvbuf", 33554432)
+modparam("proto_hep", "hep_rcvbuf", ${BENCH_HEP_RCVBUF:-33554432})
 modparam("mi_fifo", "fifo_name", "$OSIPS_FIFO")
 route { exit; }
 CFG

@@ -3,6 +3,7 @@
 // sender -> our listener -> callback, counters for unhandled / bad /
 // auth, connect failures of the TCP sender.
 #include <gtest/gtest.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -146,6 +147,43 @@ TEST(HepUdp, BurstsAndPausesArriveCompleteAndInOrder) {
     std::lock_guard<std::mutex> l(mu);
     return payloads.size() == 1801 && payloads.back() == "lone";
   }));
+}
+
+// A worker that emptied the socket pauses before reading again; a burst
+// starting meanwhile must fit in half the receive buffer as the kernel
+// counts it: each datagram's whole buffer (measured here with SO_MEMINFO,
+// more than twice a 1 KB payload), at 200k datagrams/s, with the kernel's
+// default buffer. Sized by payload bytes the pause let such a burst
+// overflow the default buffer (2.3x its half).
+TEST(HepUdp, ReadPauseLeavesRoomForABurstAsTheKernelCountsIt) {
+  int r = socket(AF_INET, SOCK_DGRAM, 0), s = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(r, 0);
+  ASSERT_GE(s, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(r, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  socklen_t al = sizeof(a);
+  ASSERT_EQ(getsockname(r, reinterpret_cast<sockaddr*>(&a), &al), 0);
+  ASSERT_EQ(connect(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  const int kDatagrams = 20;
+  std::string payload(1000, 'x');
+  for (int i = 0; i < kDatagrams; ++i)
+    ASSERT_EQ(send(s, payload.data(), payload.size(), 0), static_cast<ssize_t>(payload.size()));
+  uint32_t mem[SK_MEMINFO_VARS] = {};
+  socklen_t ml = sizeof(mem);
+  ASSERT_EQ(getsockopt(r, SOL_SOCKET, SO_MEMINFO, mem, &ml), 0);
+  double per_datagram = mem[SK_MEMINFO_RMEM_ALLOC] / static_cast<double>(kDatagrams);
+  EXPECT_GT(per_datagram, 2.0 * payload.size());
+  int rcvbuf = 0;
+  socklen_t il = sizeof(rcvbuf);
+  ASSERT_EQ(getsockopt(r, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &il), 0);
+  double burst_bytes = ReadPauseNs(rcvbuf) * 1e-9 * 200000 * per_datagram;
+  EXPECT_LE(burst_bytes, rcvbuf / 2.0)
+      << "pause " << ReadPauseNs(rcvbuf) << " ns, " << per_datagram << " bytes a datagram";
+  EXPECT_EQ(ReadPauseNs(64 << 20), 1000000);  // at most 1 ms
+  close(r);
+  close(s);
 }
 
 // EnqueueSwap hands back buffers the thread has sent (emptied, capacity
