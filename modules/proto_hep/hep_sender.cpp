@@ -22,9 +22,13 @@ namespace {
 constexpr int kTls13VerdictMs = 500;
 // UDP or plain TCP without spool: packets per sendmmsg / sendmsg, and how
 // long the thread waits for a batch to fill (the added latency of a lone
-// packet). 128 datagrams of a traced call's ~700 bytes are ~90 KB, well
-// inside a collector's default 208 KB receive buffer; a stream write costs
-// little per packet, a wake-up of the sender and of the collector a lot.
+// packet). 128 datagrams of a traced call's ~700 bytes are ~90 KB, but a
+// receiver's kernel charges each its whole buffer (2304 bytes on
+// loopback): ~290 KB, more than a default 208 KB receive buffer holds, so
+// a collector that does not read while a burst arrives (~250 us) loses
+// its tail; collectors need a larger buffer (sipcapd: hep_rcvbuf). A
+// stream write costs little per packet, a wake-up of the sender and of the
+// collector a lot.
 constexpr size_t kUdpBatch = 128;
 constexpr size_t kStreamBatch = 512;
 // Measured with two traced proxies side by side (session 5, HEP/UDP):
