@@ -27,7 +27,7 @@ constexpr size_t kDatagramBuf = 65536;  // > 65535: a full datagram never trunca
 // starting during the pause; 133 us with the default 208 KB buffer, 1 ms
 // from 1.6 MB up. (Sized first at 200 MB/s of payload, i.e. 530 us: with
 // the default buffer a sipcapd node then lost 82-1137 of 300 k datagrams
-// at 100 k/s and 3-9 k of 600 k at 200 k/s; now 0-429 and 78-1324,
+// at 100 k/s and 3-9 k of 600 k at 200 k/s; now 0-360 and 78-1324,
 // session 8.)
 constexpr long kMaxPauseNs = 1000000;
 constexpr double kPauseFillBytesPerNs = 0.8;
