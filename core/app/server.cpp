@@ -189,7 +189,7 @@ Status Server::Start() {
     Status st = (*l)->Open();
     if (!st.ok()) return Status::Unavailable("listen=" + spec.text + ": " + st.message());
     LOG_INFO("core", "listening on %s", (*l)->Name().c_str());
-    listeners_.push_back(std::move(l).value());
+    listeners_.push_back({std::move(l).value(), spec.proto});
   }
   registry_.Freeze();
 
@@ -218,12 +218,10 @@ Status Server::Start() {
   });
 
   int rank = 1;
-  for (auto& l : listeners_) {
-    Listener* lp = l.get();
-    std::string name = lp->Name();
-    std::string proto = name.substr(0, name.find(':'));  // "udp:127.0.0.1:5060" -> "udp"
+  for (auto& ol : listeners_) {
+    Listener* lp = ol.listener.get();
     for (int i = 0; i < lp->Workers(); ++i)
-      StartThread(name + " #" + std::to_string(i + 1), rank++, ThreadName(proto, i + 1),
+      StartThread(lp->Name() + " #" + std::to_string(i + 1), rank++, ThreadName(ol.proto, i + 1),
                   [this, lp, i] { lp->Serve(i, stop_); });
   }
   for (auto& m : loader_.modules())
@@ -272,7 +270,7 @@ void Server::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   stop_ = true;
-  for (auto& l : listeners_) l->Shutdown();
+  for (auto& ol : listeners_) ol.listener->Shutdown();
   for (auto& th : threads_)
     if (th.t.joinable()) th.t.join();
   threads_.clear();

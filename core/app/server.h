@@ -71,7 +71,11 @@ class Server {
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<MiDispatcher> mi_;
   std::vector<std::unique_ptr<ModuleRegistrar>> registrars_;
-  std::vector<std::unique_ptr<Listener>> listeners_;
+  struct OpenListener {
+    std::unique_ptr<Listener> listener;
+    std::string proto;  // of its listen= line; names its worker threads
+  };
+  std::vector<OpenListener> listeners_;
   TimerThread timers_;
   std::atomic<bool> stop_{false};
   struct Thread {

@@ -4,11 +4,15 @@
 
 namespace sipcapd {
 
-std::string ThreadName(std::string_view base, int n) {
-  std::string suffix = n > 0 ? "#" + std::to_string(n) : std::string();
+std::string ThreadName(std::string_view base, std::string_view suffix) {
   size_t room = suffix.size() < kThreadNameMax ? kThreadNameMax - suffix.size() : 0;
   std::string name(base.substr(0, room));
-  return name + suffix;
+  name += suffix;
+  return name;
+}
+
+std::string ThreadName(std::string_view base, int n) {
+  return n > 0 ? ThreadName(base, "#" + std::to_string(n)) : ThreadName(base, "");
 }
 
 void SetThreadName(std::string_view name) {

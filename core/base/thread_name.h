@@ -14,8 +14,10 @@ inline constexpr size_t kThreadNameMax = 15;
 
 void SetThreadName(std::string_view name);
 
-// The name of a listener worker, a module process or a HEP sender from
-// its role: `base` cut so that "#<n>" (n > 0) still fits.
+// `base` cut so that `suffix` still fits: "sipcapture_db" + "-spill" is
+// "sipcaptur-spill".
+std::string ThreadName(std::string_view base, std::string_view suffix);
+// The n-th of a role's threads: ThreadName(base, "#<n>") (n > 0), or base.
 std::string ThreadName(std::string_view base, int n = 0);
 
 }  // namespace sipcapd

@@ -107,7 +107,7 @@ Status BatchWriter::Start() {
       WriterLoop(i);
     });
   spill_ = std::thread([this] {
-    SetThreadName(opts_.stats_group.substr(0, 9) + "-spill");
+    SetThreadName(ThreadName(opts_.stats_group, "-spill"));
     SpillLoop();
   });
   return Status::Ok();

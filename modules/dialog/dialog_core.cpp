@@ -15,9 +15,6 @@ struct DlgExt : MsgExtension {
   std::unique_ptr<MsgExtension> Clone() const override { return std::make_unique<DlgExt>(*this); }
 };
 
-}  // namespace
-
-namespace {
 // The Call-ID index's hash (Dialog::callid_hash): the same for linking
 // and for every lookup.
 size_t CallIdHash(std::string_view callid) { return std::hash<std::string_view>{}(callid); }

@@ -110,14 +110,15 @@ NODE_PID=$!; PIDS+=("$NODE_PID")
 wait_for grep -q "startup hello" "$OUT" || { cat "$TMP/node.log"; fail "startup_route did not run"; }
 pass "startup_route ran with the module PV"
 # Threads carry their roles in the kernel's name (top -H, ps -L, perf).
-THREAD_NAMES=$(cat /proc/"$NODE_PID"/task/*/comm 2>/dev/null)
+thread_names() { cat /proc/"$1"/task/*/comm 2>/dev/null; }
+THREAD_NAMES=$(thread_names "$NODE_PID")
 for n in timer 'test_udp#1' 'test_udp#2'; do
   grep -qx "$n" <<<"$THREAD_NAMES" || fail "no thread named $n (threads: $(echo $THREAD_NAMES))"
 done
 pass "threads named by role: timer, test_udp#1, test_udp#2"
 # A jemalloc build serves malloc from jemalloc in the running server, with
 # jemalloc's background (purging) threads.
-bg_threads() { cat /proc/"$1"/task/*/comm 2>/dev/null | grep -c '^jemalloc_bg_thd' || true; }
+bg_threads() { thread_names "$1" | grep -c '^jemalloc_bg_thd' || true; }
 has_bg_threads() { [ "$(bg_threads "$1")" -ge 1 ]; }
 if [ "$SIPCAPD_MALLOC" = jemalloc ]; then
   grep -q "libjemalloc" "/proc/$NODE_PID/maps" || fail "jemalloc build runs without libjemalloc mapped"
