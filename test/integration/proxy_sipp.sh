@@ -84,7 +84,7 @@ PY
   fi
 
   timeout 60 sipp -sn uac "127.0.0.1:$P" -i 127.0.0.1 -p "$C" -t "$sipp_t" -m "$CALLS" -r 50 \
-      -timeout 30s -timeout_error -nostdin -trace_stat -stf "$TMP/uac_$tr.csv" \
+      $SIPP_LATE_1XX -timeout 30s -timeout_error -nostdin -trace_stat -stf "$TMP/uac_$tr.csv" \
       -trace_err -error_file "$TMP/uac_$tr.err" >"$TMP/uac_$tr.out" 2>&1
   local rc=$?
   local ok
@@ -93,6 +93,7 @@ PY
     { tail -30 "$TMP/uac_$tr.out"; tail -20 "$TMP/$tr.log"
       echo "--- the UAC's unexpected messages:"; head -60 "$TMP/uac_$tr.err" 2>/dev/null
       fail "$tr: $CALLS calls: sipp rc=$rc successful=${ok:-?}"; }
+  only_late_provisionals "$TMP/uac_$tr.err" "$tr"
   pass "$tr: $CALLS calls through the proxy, 0 failed"
   local TRU=${tr^^}
   grep -q "Via: SIP/2.0/$TRU 127.0.0.1:$P;branch=z9hG4bKsc" "$TMP/uas_msgs_$tr.log" ||

@@ -100,7 +100,8 @@ pass "$CALLS calls through t_relay, 0 failed; top Via = the listener 127.0.0.1:$
 # 1b. stateless forward() in the same node (sipp UAC -> sipcapd -> sipp UAS)
 # and 1c. t_relay to a TCP UAS, run at the same time
 timeout 60 sipp -sn uac "127.0.0.1:$P" -s stateless -i 127.0.0.1 -p "$C2" -t u1 -m "$CALLS" \
-    -r 30 -timeout 30s -timeout_error -nostdin >"$TMP/uac_sl.out" 2>&1 &
+    -r 30 $SIPP_LATE_1XX -trace_err -error_file "$TMP/uac_sl.err" -timeout 30s -timeout_error \
+    -nostdin >"$TMP/uac_sl.out" 2>&1 &
 sl=$!
 timeout 60 sipp -sn uac "127.0.0.1:$P" -s overtcp -i 127.0.0.1 -p "$C3" -t u1 -m "$CALLS" \
     -r 30 -timeout 30s -timeout_error -nostdin >"$TMP/uac_tcp.out" 2>&1
@@ -113,6 +114,7 @@ for v in sl:$rc_sl tcp:$rc_tcp; do
   [ "$rc" = 0 ] && [ "${ok:-0}" = "$CALLS" ] ||
     { tail -30 "$TMP/uac_$n.out"; tail -20 "$TMP/tm.log"; fail "$n: $CALLS calls: sipp rc=$rc successful=${ok:-?}"; }
 done
+only_late_provisionals "$TMP/uac_sl.err" "stateless"
 grep -q "^Via: SIP/2.0/UDP 127.0.0.1:$P;branch=z9hG4bKsc" "$TMP/uas.msgs" ||
   fail "stateless: UAS did not see the listener's stateless Via"
 grep -q "^Via: SIP/2.0/TCP 127.0.0.1:$PT;branch=z9hG4bKtm" "$TMP/uast.msgs" ||
