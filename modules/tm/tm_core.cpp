@@ -45,7 +45,12 @@ SockAddr UpstreamDst(MsgContext& req) {
 }
 
 TmCore::TmCore(TmOptions o, Registrar* reg, proxy::ProxyCore* core, TmStats* stats)
-    : opts_(o), reg_(reg), core_(core), stats_(*stats) {}
+    : opts_(o),
+      reg_(reg),
+      core_(core),
+      stats_(*stats),
+      wheel_(kSlots, nullptr),
+      wheel_cursor_(NowMs() / kSlotMs) {}
 
 TmCore::~TmCore() = default;
 
@@ -371,26 +376,61 @@ void TmCore::Rearm(Transaction& t) {
   int64_t due = NextDeadline(t);
   std::lock_guard<std::mutex> l(timer_mu_);
   if (due == t.armed_at) return;
-  if (t.armed_at) timers_.erase(TimerEntry{t.armed_at, t.id, &t});
-  if (due) timers_.insert(TimerEntry{due, t.id, &t});
+  if (t.armed_at) UnlinkTimerLocked(t);
   t.armed_at = due;
+  if (due) LinkTimerLocked(t);
+}
+
+void TmCore::LinkTimerLocked(Transaction& t) {
+  // A deadline the cursor has passed goes into the cursor's slot, which
+  // the next Tick() scans.
+  t.tw_slot = static_cast<size_t>(std::max(t.armed_at / kSlotMs, wheel_cursor_)) % kSlots;
+  Transaction*& head = wheel_[t.tw_slot];
+  t.tw_prev = nullptr;
+  t.tw_next = head;
+  if (head) head->tw_prev = &t;
+  head = &t;
+  ++armed_count_;
+}
+
+void TmCore::UnlinkTimerLocked(Transaction& t) {
+  if (t.tw_next) t.tw_next->tw_prev = t.tw_prev;
+  if (t.tw_prev) {
+    t.tw_prev->tw_next = t.tw_next;
+  } else {  // the head of its slot
+    wheel_[t.tw_slot] = t.tw_next;
+  }
+  t.tw_prev = t.tw_next = nullptr;
+  --armed_count_;
 }
 
 size_t TmCore::Armed() {
   std::lock_guard<std::mutex> l(timer_mu_);
-  return timers_.size();
+  return armed_count_;
 }
 
 void TmCore::Tick(int64_t now) {
   std::vector<std::shared_ptr<Transaction>> all;
   {
     std::lock_guard<std::mutex> l(timer_mu_);
-    while (!timers_.empty() && timers_.begin()->due <= now) {
-      Transaction* t = timers_.begin()->t;
-      t->armed_at = 0;
-      timers_.erase(timers_.begin());
-      if (auto sp = t->self.lock()) all.push_back(std::move(sp));
+    const int64_t end = now / kSlotMs;
+    // Every slot from the cursor to now's (all of them once when the
+    // clock jumped a whole turn); now's slot is scanned again next time:
+    // deadlines later in it are not due yet.
+    int64_t first = std::max(wheel_cursor_, end - static_cast<int64_t>(kSlots) + 1);
+    for (int64_t s = first; s <= end; ++s) {
+      Transaction*& head = wheel_[static_cast<size_t>(s) % kSlots];
+      for (Transaction* t = head; t;) {
+        Transaction* next = t->tw_next;
+        if (t->armed_at <= now) {
+          UnlinkTimerLocked(*t);
+          t->armed_at = 0;
+          if (auto sp = t->self.lock()) all.push_back(std::move(sp));
+        }
+        t = next;
+      }
     }
+    wheel_cursor_ = std::max(wheel_cursor_, end);
   }
   for (auto& t : all) {
     TransLock tl(*this, *t);

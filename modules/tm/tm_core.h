@@ -30,7 +30,6 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -95,10 +94,10 @@ class TmCore : public TmApi {
   // (public for tests).
   void Tick(int64_t now_ms);
   size_t Size();
-  // Files t in the timer set under NextDeadline(t) (removes it when 0).
+  // Files t in the timer wheel under NextDeadline(t) (removes it when 0).
   // Caller holds t.mu; used by TransLock.
   void Rearm(Transaction& t);
-  // Transactions currently filed in the timer set (for tests).
+  // Transactions currently filed in the timer wheel (for tests).
   size_t Armed();
 
  private:
@@ -132,14 +131,26 @@ class TmCore : public TmApi {
   std::unordered_map<std::string, std::shared_ptr<Transaction>> by_key_;
   std::unordered_map<uint64_t, std::shared_ptr<Transaction>> by_id_;
   std::atomic<uint64_t> next_id_{0};
-  struct TimerEntry {
-    int64_t due;
-    uint64_t id;
-    Transaction* t;  // alive while filed: Delete() happens under TransLock
-    bool operator<(const TimerEntry& o) const { return due != o.due ? due < o.due : id < o.id; }
-  };
+  // The armed transactions (Transaction::armed_at != 0), in a timing
+  // wheel: slot = armed_at / kSlotMs modulo kSlots, each slot a list
+  // linked through the transactions (tw_prev / tw_next), so arming,
+  // re-arming and disarming allocate nothing and touch only the
+  // transaction and its slot's head. It replaced a std::set ordered by
+  // deadline whose node allocation and rebalancing cost the workers ~7 us
+  // a call (a tree of ~25 k entries at 4.5 k calls/s; session 9). A
+  // transaction is alive while filed: Delete() happens under TransLock.
+  // Tick() scans the slots from wheel_cursor_ (an absolute slot number,
+  // rescanned until the clock has passed it) up to now's; a deadline
+  // further out than the wheel's span (fr_inv_timeout) waits in its slot
+  // and is passed over until due. Under timer_mu_.
+  static constexpr int64_t kSlotMs = 8;
+  static constexpr size_t kSlots = 8192;  // 65.5 s of slots
+  void LinkTimerLocked(Transaction& t);
+  void UnlinkTimerLocked(Transaction& t);
   std::mutex timer_mu_;
-  std::set<TimerEntry> timers_;
+  std::vector<Transaction*> wheel_;
+  int64_t wheel_cursor_;
+  size_t armed_count_ = 0;
 };
 
 int64_t NowMs();

@@ -55,9 +55,12 @@ struct Transaction {
   int64_t uas_next_retr = 0, uas_deadline = 0;  // timers G / H
   int64_t delete_at = 0;
   bool canceled = false, deleted = false, in_failure = false;
-  // The deadline this transaction is filed under in TmCore's timer set (0:
-  // not filed). Guarded by TmCore::timer_mu_, not by `mu`.
+  // The deadline this transaction is filed under in TmCore's timer wheel
+  // (0: not filed), its slot and its neighbours there. Guarded by
+  // TmCore::timer_mu_, not by `mu`.
   int64_t armed_at = 0;
+  size_t tw_slot = 0;
+  Transaction *tw_prev = nullptr, *tw_next = nullptr;
 };
 
 // The earliest pending timer of t (retransmissions, B/F, G/H, deletion),
@@ -65,7 +68,7 @@ struct Transaction {
 int64_t NextDeadline(const Transaction& t);
 
 // Holds a transaction's lock; on release files the transaction in the tm
-// timer set under its (possibly changed) earliest deadline. Every change of
+// timer wheel under its (possibly changed) earliest deadline. Every change of
 // a timer field happens under one of these, so the timer thread only visits
 // transactions with a timer due instead of scanning the table.
 class TransLock {

@@ -362,9 +362,10 @@ TEST_F(TmCoreTest, AnsweredBranchStillRelays2xxRetransmissionsAndIgnoresLateCanc
   EXPECT_EQ(a.Count("INVITE "), 1u);
 }
 
-// The timer set: every live transaction is filed once under its earliest
+// The timer wheel: every live transaction is filed once under its earliest
 // deadline; a tick before any deadline touches nothing, a tick past them
-// all deletes every transaction and leaves the set empty.
+// all (several turns of the wheel) deletes every transaction and leaves the
+// wheel empty.
 TEST_F(TmCoreTest, TimerSetFilesEachTransactionOnceUnderItsEarliestDeadline) {
   constexpr int kCalls = 50;
   int64_t start = NowMs();
@@ -404,6 +405,50 @@ TEST_F(TmCoreTest, TimerSetFilesEachTransactionOnceUnderItsEarliestDeadline) {
   tm->Tick(NowMs() + 300000);  // timer H of the 408s, then deletion
   EXPECT_EQ(tm->Size(), 0u);
   EXPECT_EQ(tm->Armed(), 0u);
+}
+
+// The wheel keeps deadlines to the millisecond though its slots are wider:
+// ticks a millisecond apart fire timer A neither before nor after it is
+// due, and once; a tick back in time does nothing; a deadline the wheel's
+// cursor has already passed (a transaction created after a tick far
+// ahead) fires on the next tick instead of waiting a turn of the wheel.
+TEST_F(TmCoreTest, TimerWheelFiresEachDeadlineOnTimeToTheMillisecond) {
+  const int64_t t0 = NowMs();
+  MsgContext ctx = Request(kInvite, a);
+  ASSERT_EQ(tm->Relay(ctx, nullptr), 1);
+  const int64_t t1 = NowMs();
+  ASSERT_EQ(a.Count("INVITE "), 1u);
+  // Timer A: T1 (500 ms) after the branch went out, some time in [t0, t1].
+  for (int64_t now = t0 + 480; now <= t1 + 520; ++now) {
+    tm->Tick(now);
+    size_t sent = a.Count("INVITE ");
+    if (now < t0 + 500) {
+      ASSERT_EQ(sent, 1u) << "fired early at +" << now - t0 << " ms";
+    }
+    if (now >= t1 + 500) {
+      ASSERT_EQ(sent, 2u) << "not fired at +" << now - t0 << " ms";
+    }
+  }
+  EXPECT_EQ(tm->Armed(), 1u);  // refiled under its next timer A (1 s)
+  tm->Tick(t0);                // back in time: nothing
+  EXPECT_EQ(a.Count("INVITE "), 2u);
+  // The cursor far ahead, then a new transaction due (by the real clock)
+  // long before it.
+  const int64_t ahead = NowMs() + 20000;
+  tm->Tick(ahead);
+  EXPECT_EQ(tm->Size(), 1u);  // its final-response timer fired; not deleted yet
+  std::string inv = kInvite;
+  inv.replace(inv.find("Call-ID: c1"), 11, "Call-ID: c2");
+  inv.replace(inv.find("branch=z9hG4bKabc"), 17, "branch=z9hG4bKbcd");
+  MsgContext ctx2 = Request(inv.c_str(), a);
+  ASSERT_EQ(tm->Relay(ctx2, nullptr), 1);
+  size_t before = a.sent.size();
+  tm->Tick(ahead);
+  size_t resent = 0;
+  for (size_t i = before; i < a.sent.size(); ++i)
+    resent += a.sent[i].data.rfind("INVITE ", 0) == 0 &&
+              a.sent[i].data.find("Call-ID: c2\r\n") != std::string::npos;
+  EXPECT_EQ(resent, 1u);  // its timer A, due before `ahead` (its 408 too)
 }
 
 }  // namespace
