@@ -58,7 +58,7 @@ uint64_t DialogCore::CreateDialog(MsgContext& ctx, bool* retransmission) {
     }
     d->id = ++next_id_;
     by_id_[d->id] = d;
-    LinkCallIdLocked(d.get());
+    by_callid_.Link(d.get());
   }
   attach(d->id);
   uint64_t id = d->id;
@@ -237,55 +237,17 @@ void DialogCore::Remove(uint64_t id) {
 
 void DialogCore::RemoveLocked(DialogTable::iterator it) {
   UnlinkExpiryLocked(*it->second);
-  UnlinkCallIdLocked(it->second.get());
+  by_callid_.Unlink(it->second.get());
   by_id_.erase(it);
 }
 
-void DialogCore::LinkCallIdLocked(Dialog* d) {
-  if (cid_count_ + 1 > cid_buckets_.size()) {
-    std::vector<Dialog*> grown(std::max<size_t>(64, cid_buckets_.size() * 2), nullptr);
-    const size_t mask = grown.size() - 1;
-    for (Dialog* e : cid_buckets_) {
-      while (e) {
-        Dialog* next = e->cid_next;
-        Dialog*& head = grown[e->callid_hash & mask];
-        e->cid_next = head;
-        head = e;
-        e = next;
-      }
-    }
-    cid_buckets_.swap(grown);
-  }
-  Dialog*& head = cid_buckets_[d->callid_hash & (cid_buckets_.size() - 1)];
-  d->cid_next = head;
-  head = d;
-  ++cid_count_;
-}
-
-void DialogCore::UnlinkCallIdLocked(Dialog* d) {
-  if (cid_buckets_.empty()) return;
-  for (Dialog** p = &cid_buckets_[d->callid_hash & (cid_buckets_.size() - 1)]; *p;
-       p = &(*p)->cid_next) {
-    if (*p == d) {
-      *p = d->cid_next;
-      d->cid_next = nullptr;
-      --cid_count_;
-      return;
-    }
-  }
-}
-
 Dialog* DialogCore::CallIdFirstLocked(std::string_view callid, size_t h) const {
-  if (cid_buckets_.empty()) return nullptr;
-  for (Dialog* d = cid_buckets_[h & (cid_buckets_.size() - 1)]; d; d = d->cid_next)
-    if (d->callid_hash == h && d->callid == callid) return d;
-  return nullptr;
+  return by_callid_.Find(h, [callid](const Dialog& d) { return d.callid == callid; });
 }
 
-Dialog* DialogCore::CallIdNextLocked(Dialog* d) {
-  for (Dialog* n = d->cid_next; n; n = n->cid_next)
-    if (n->callid_hash == d->callid_hash && n->callid == d->callid) return n;
-  return nullptr;
+Dialog* DialogCore::CallIdNextLocked(Dialog* d) const {
+  return by_callid_.Find(
+      d->callid_hash, [d](const Dialog& n) { return n.callid == d->callid; }, d);
 }
 
 void DialogCore::Expire(int64_t now) {

@@ -83,9 +83,17 @@ void TmCore::Fire(Transaction& t, TmCbParams& p) {
 }
 
 std::shared_ptr<Transaction> TmCore::Find(const std::string& key) {
+  const size_t h = std::hash<std::string_view>{}(key);
   std::lock_guard<std::mutex> l(mu_);
-  auto it = by_key_.find(key);
-  return it == by_key_.end() ? nullptr : it->second;
+  Transaction* t = FindKeyLocked(key, h);
+  return t ? t->self.lock() : nullptr;
+}
+
+Transaction*& TmCore::KeyLinks::Next(Transaction& t) { return t.key_next; }
+size_t TmCore::KeyLinks::Hash(const Transaction& t) { return t.key_hash; }
+
+Transaction* TmCore::FindKeyLocked(std::string_view key, size_t h) const {
+  return by_key_.Find(h, [key](const Transaction& t) { return t.key == key; });
 }
 
 size_t TmCore::Size() {
@@ -97,6 +105,7 @@ std::shared_ptr<Transaction> TmCore::Create(MsgContext& ctx, const std::string& 
                                             bool* existed) {
   auto t = std::make_shared<Transaction>();
   t->key = key;
+  t->key_hash = std::hash<std::string_view>{}(key);
   const sip::Message* m = sip::Parsed(ctx);
   t->method = std::string(m->method());
   t->callid = std::string(sip::CallId(*m));
@@ -107,11 +116,13 @@ std::shared_ptr<Transaction> TmCore::Create(MsgContext& ctx, const std::string& 
   TransLock tl(*this, *t);
   {
     std::lock_guard<std::mutex> l(mu_);
-    auto [it, inserted] = by_key_.try_emplace(key, t);
-    if (!inserted) {
-      *existed = true;
-      return it->second;
+    if (Transaction* other = FindKeyLocked(t->key, t->key_hash)) {
+      if (auto o = other->self.lock()) {
+        *existed = true;
+        return o;
+      }
     }
+    by_key_.Link(t.get());
     t->id = ++next_id_;
     by_id_[t->id] = t;
   }
@@ -144,7 +155,7 @@ void TmCore::Delete(const std::shared_ptr<Transaction>& t) {
   Fire(*t, p);
   stats_.inuse_transactions.Dec();
   std::lock_guard<std::mutex> l(mu_);
-  by_key_.erase(t->key);
+  by_key_.Unlink(t.get());
   by_id_.erase(t->id);
 }
 

@@ -34,6 +34,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/base/intrusive_index.h"
 #include "core/module/module_api.h"
 #include "core/proxy/proxy_core.h"
 #include "modules/tm/tm_api.h"
@@ -128,8 +129,17 @@ class TmCore : public TmApi {
   TmStats& stats_;
   std::vector<TmRequestHook> hooks_;
   std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<Transaction>> by_key_;
+  // The live transactions: by_id_ owns them; by_key_ finds them by
+  // matching key (Transaction::key_hash / key_next). It replaced an
+  // unordered_map<string, shared_ptr> whose nodes (and their key strings)
+  // were one more cache miss a lookup (session 9).
   std::unordered_map<uint64_t, std::shared_ptr<Transaction>> by_id_;
+  struct KeyLinks {  // Transaction is incomplete here (tm_trans.h)
+    static Transaction*& Next(Transaction& t);
+    static size_t Hash(const Transaction& t);
+  };
+  IntrusiveIndex<Transaction, KeyLinks> by_key_;
+  Transaction* FindKeyLocked(std::string_view key, size_t h) const;
   std::atomic<uint64_t> next_id_{0};
   // The armed transactions (Transaction::armed_at != 0), in a timing
   // wheel: slot = armed_at / kSlotMs modulo kSlots, each slot a list

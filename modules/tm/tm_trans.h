@@ -42,6 +42,10 @@ struct Transaction {
   uint64_t id = 0;
   std::weak_ptr<Transaction> self;
   std::string key, method;
+  // TmCore's key index: std::hash of key, and the next transaction in its
+  // bucket (under TmCore::mu_).
+  size_t key_hash = 0;
+  Transaction* key_next = nullptr;
   std::string callid, from_tag;  // of the request (TmCbParams::callid / from_tag)
   std::recursive_mutex mu;
   std::unique_ptr<MsgContext> req;  // upstream request as received
