@@ -1,14 +1,14 @@
 // IntrusiveIndex: a chained hash index of objects that carry their own
-// chain link and cached hash (reached through `Links`: static
-// `T*& Next(T&)` and `size_t Hash(const T&)`; MemberLinks for members of a
-// complete type; a declared-only Links lets a header hold an index of a
-// type it only forward-declares), for tables
-// of many short-lived objects looked up on every message (tm's
-// transactions by matching key, dialog's dialogs by Call-ID). Linking,
-// unlinking and lookups allocate nothing but the bucket array, which
-// doubles when the index holds more objects than buckets and never
-// shrinks; a lookup reads its bucket and the objects of the chain (their
-// cached hash first), with no node of its own to miss in the cache.
+// chain link and cached hash, for tables of many short-lived objects
+// looked up on every message (tm's transactions by matching key, dialog's
+// dialogs by Call-ID). Linking, unlinking and lookups allocate nothing but
+// the bucket array, which doubles when the index holds more objects than
+// buckets and never shrinks; a lookup reads its bucket and the objects of
+// the chain (their cached hash first), with no node of its own to miss in
+// the cache. The link and the hash are reached through `Links` (static
+// `T*& Next(T&)` and `size_t Hash(const T&)`): MemberLinks for members of
+// a complete type, or a Links declared in a header and defined where the
+// index is used, for a type the header only forward-declares.
 // The index does not own the objects; an object must be unlinked before
 // it is destroyed. Thread-safety: none (callers hold their table's lock).
 #pragma once

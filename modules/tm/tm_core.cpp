@@ -22,6 +22,9 @@ int64_t NowMs() {
 
 namespace {
 constexpr const char* kExt = "tm";
+// The key index's hash (Transaction::key_hash): the same for linking and
+// for every lookup.
+size_t KeyHash(std::string_view key) { return std::hash<std::string_view>{}(key); }
 }  // namespace
 
 TmExt& Ext(MsgContext& ctx) {
@@ -83,7 +86,7 @@ void TmCore::Fire(Transaction& t, TmCbParams& p) {
 }
 
 std::shared_ptr<Transaction> TmCore::Find(const std::string& key) {
-  const size_t h = std::hash<std::string_view>{}(key);
+  const size_t h = KeyHash(key);
   std::lock_guard<std::mutex> l(mu_);
   Transaction* t = FindKeyLocked(key, h);
   return t ? t->self.lock() : nullptr;
@@ -105,7 +108,7 @@ std::shared_ptr<Transaction> TmCore::Create(MsgContext& ctx, const std::string& 
                                             bool* existed) {
   auto t = std::make_shared<Transaction>();
   t->key = key;
-  t->key_hash = std::hash<std::string_view>{}(key);
+  t->key_hash = KeyHash(key);
   const sip::Message* m = sip::Parsed(ctx);
   t->method = std::string(m->method());
   t->callid = std::string(sip::CallId(*m));
@@ -117,10 +120,8 @@ std::shared_ptr<Transaction> TmCore::Create(MsgContext& ctx, const std::string& 
   {
     std::lock_guard<std::mutex> l(mu_);
     if (Transaction* other = FindKeyLocked(t->key, t->key_hash)) {
-      if (auto o = other->self.lock()) {
-        *existed = true;
-        return o;
-      }
+      *existed = true;  // linked, so by_id_ still holds it
+      return other->self.lock();
     }
     by_key_.Link(t.get());
     t->id = ++next_id_;

@@ -105,7 +105,7 @@ for e in events:
         continue
     m = re.search(r"received '(.*)", e, re.S)
     body = m.group(1) if m else ""
-    if e.find("Continuing call") >= 0 and re.match(r"SIP/2\.0 1\d\d ", body) and \
+    if "Continuing call" in e and re.match(r"SIP/2\.0 1\d\d ", body) and \
             re.search(r"^CSeq:\s*\d+ INVITE\s*$", body, re.M | re.I):
         late += 1
     else:
