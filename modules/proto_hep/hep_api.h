@@ -56,8 +56,11 @@ class HepContext : public MsgExtension {
   Packet packet;    // decoded; modules may modify it (hep_set ...)
   int version = 3;  // version it arrived in (1, 2, 3)
   HepNet net;
-  std::string raw;        // the packet bytes as received (byte-exact relay)
-  bool modified = false;  // set by whoever changes `packet` (raw is stale)
+  // Set by whoever changes `packet` (hep_set, hep_del). The bytes as
+  // received are not kept: nothing relays them verbatim (hep_relay
+  // re-encodes `packet`), and a copy per packet cost the receive path an
+  // allocation and a pass over the payload (session 10).
+  bool modified = false;
 
   std::unique_ptr<MsgExtension> Clone() const override {
     return std::make_unique<HepContext>(*this);

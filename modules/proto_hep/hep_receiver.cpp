@@ -78,7 +78,6 @@ bool HepReceiver::OnPacket(std::string_view bytes, const HepNet& net, VarStore* 
   auto hc = std::make_unique<HepContext>();
   hc->version = v.version;
   hc->net = net;
-  hc->raw.assign(bytes.data(), bytes.size() - v.trailing_bytes);
   hc->packet = ToPacket(v);
   ctx.hep = std::move(hc);
   for (const auto& cb : callbacks_) cb(ctx);
