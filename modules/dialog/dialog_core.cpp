@@ -26,7 +26,8 @@ int64_t DlgNowMs() {
       .count();
 }
 
-DialogCore::DialogCore(tm::TmApi* tm, int timeout_s) : tm_(tm), timeout_s_(timeout_s) {}
+DialogCore::DialogCore(tm::TmApi* tm, int timeout_s)
+    : tm_(tm), timeout_s_(timeout_s), expiry_(kExpirySlotMs, kExpirySlots, DlgNowMs()) {}
 
 uint64_t DialogCore::CreateDialog(MsgContext& ctx, bool* retransmission) {
   if (retransmission) *retransmission = false;
@@ -88,7 +89,7 @@ void DialogCore::OnReply(uint64_t id, const tm::TmCbParams& p) {
     } else if (p.code >= 200) {
       if (d->state < kConfirmed) {
         d->state = kConfirmed;
-        SetExpiryLocked(*d, DlgNowMs() + int64_t{timeout_s_} * 1000);
+        expiry_.Set(*d, DlgNowMs() + int64_t{timeout_s_} * 1000);
         if (p.parsed) {
           d->to_tag = std::string(sip::ToTag(*p.parsed));
         } else {
@@ -177,7 +178,7 @@ void DialogCore::OnRequest(MsgContext& req) {
       // Checked again under the lock: two BYEs on two workers end it once.
       if (d->state == kDeleted) return;
       d->state = kDeleted;
-      SetExpiryLocked(*d, DlgNowMs() + kDeletedLingerMs);
+      expiry_.Set(*d, DlgNowMs() + kDeletedLingerMs);
     }
     p.type = kDlgcbTerminated;
     Fire(d, p);
@@ -200,35 +201,6 @@ void DialogCore::Fire(const std::shared_ptr<Dialog>& d, DlgCbParams p) {
     if (mask & p.type) cb(p);
 }
 
-void DialogCore::SetExpiryLocked(Dialog& d, int64_t at) {
-  UnlinkExpiryLocked(d);
-  d.expires_ms = at;
-  Dialog*& head = expiry_[at / 1000];
-  d.exp_prev = nullptr;
-  d.exp_next = head;
-  if (head) head->exp_prev = &d;
-  head = &d;
-  d.exp_linked = true;
-  ++expiry_entries_;
-}
-
-void DialogCore::UnlinkExpiryLocked(Dialog& d) {
-  if (!d.exp_linked) return;
-  if (d.exp_next) d.exp_next->exp_prev = d.exp_prev;
-  if (d.exp_prev) {
-    d.exp_prev->exp_next = d.exp_next;
-  } else {  // the head of its bucket
-    auto b = expiry_.find(d.expires_ms / 1000);
-    if (d.exp_next)
-      b->second = d.exp_next;
-    else
-      expiry_.erase(b);
-  }
-  d.exp_prev = d.exp_next = nullptr;
-  d.exp_linked = false;
-  --expiry_entries_;
-}
-
 void DialogCore::Remove(uint64_t id) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = by_id_.find(id);
@@ -236,7 +208,7 @@ void DialogCore::Remove(uint64_t id) {
 }
 
 void DialogCore::RemoveLocked(DialogTable::iterator it) {
-  UnlinkExpiryLocked(*it->second);
+  expiry_.Remove(*it->second);
   by_callid_.Unlink(it->second.get());
   by_id_.erase(it);
 }
@@ -254,30 +226,16 @@ void DialogCore::Expire(int64_t now) {
   std::vector<std::shared_ptr<Dialog>> gone;
   {
     std::lock_guard<std::mutex> l(mu_);
-    // A bucket of an earlier second is all due; the current second's may
-    // hold dialogs due later in it, which stay for the next run.
-    bool left = false;
-    while (!left && !expiry_.empty() && expiry_.begin()->first <= now / 1000) {
-      for (Dialog* e = expiry_.begin()->second; e;) {
-        Dialog* next = e->exp_next;
-        if (e->expires_ms > now) {
-          left = true;
-        } else {
-          UnlinkExpiryLocked(*e);  // the last one erases the bucket
-          auto it = by_id_.find(e->id);
-          if (it != by_id_.end()) {
-            const auto& d = it->second;
-            if (d->state == kConfirmed) {
-              d->state = kDeleted;
-              gone.push_back(d);
-            } else if (d->state == kDeleted) {
-              RemoveLocked(it);  // its linger is over
-            }
-          }
-        }
-        e = next;
+    expiry_.Expire(now, [this, &gone](Dialog& e) {
+      auto it = by_id_.find(e.id);
+      if (it == by_id_.end()) return;
+      if (e.state == kConfirmed) {  // its timeout: ended below, without the lock
+        e.state = kDeleted;
+        gone.push_back(it->second);
+      } else if (e.state == kDeleted) {
+        RemoveLocked(it);  // its linger is over
       }
-    }
+    });
   }
   for (auto& d : gone) {
     DlgCbParams p;
@@ -289,7 +247,7 @@ void DialogCore::Expire(int64_t now) {
 
 size_t DialogCore::ExpiryEntries() {
   std::lock_guard<std::mutex> l(mu_);
-  return expiry_entries_;
+  return expiry_.size();
 }
 
 size_t DialogCore::Size() {

@@ -48,12 +48,7 @@ SockAddr UpstreamDst(MsgContext& req) {
 }
 
 TmCore::TmCore(TmOptions o, Registrar* reg, proxy::ProxyCore* core, TmStats* stats)
-    : opts_(o),
-      reg_(reg),
-      core_(core),
-      stats_(*stats),
-      wheel_(kSlots, nullptr),
-      wheel_cursor_(NowMs() / kSlotMs) {}
+    : opts_(o), reg_(reg), core_(core), stats_(*stats), wheel_(kSlotMs, kSlots, NowMs()) {}
 
 TmCore::~TmCore() = default;
 
@@ -94,6 +89,7 @@ std::shared_ptr<Transaction> TmCore::Find(const std::string& key) {
 
 Transaction*& TmCore::KeyLinks::Next(Transaction& t) { return t.key_next; }
 size_t TmCore::KeyLinks::Hash(const Transaction& t) { return t.key_hash; }
+TimerHook<Transaction>& TmCore::TimerHooks::Hook(Transaction& t) { return t.timer; }
 
 Transaction* TmCore::FindKeyLocked(std::string_view key, size_t h) const {
   return by_key_.Find(h, [key](const Transaction& t) { return t.key == key; });
@@ -387,62 +383,21 @@ int64_t NextDeadline(const Transaction& t) {
 void TmCore::Rearm(Transaction& t) {
   int64_t due = NextDeadline(t);
   std::lock_guard<std::mutex> l(timer_mu_);
-  if (due == t.armed_at) return;
-  if (t.armed_at) UnlinkTimerLocked(t);
-  t.armed_at = due;
-  if (due) LinkTimerLocked(t);
-}
-
-void TmCore::LinkTimerLocked(Transaction& t) {
-  // A deadline the cursor has passed goes into the cursor's slot, which
-  // the next Tick() scans.
-  t.tw_slot = static_cast<size_t>(std::max(t.armed_at / kSlotMs, wheel_cursor_)) % kSlots;
-  Transaction*& head = wheel_[t.tw_slot];
-  t.tw_prev = nullptr;
-  t.tw_next = head;
-  if (head) head->tw_prev = &t;
-  head = &t;
-  ++armed_count_;
-}
-
-void TmCore::UnlinkTimerLocked(Transaction& t) {
-  if (t.tw_next) t.tw_next->tw_prev = t.tw_prev;
-  if (t.tw_prev) {
-    t.tw_prev->tw_next = t.tw_next;
-  } else {  // the head of its slot
-    wheel_[t.tw_slot] = t.tw_next;
-  }
-  t.tw_prev = t.tw_next = nullptr;
-  --armed_count_;
+  wheel_.Set(t, due);
 }
 
 size_t TmCore::Armed() {
   std::lock_guard<std::mutex> l(timer_mu_);
-  return armed_count_;
+  return wheel_.size();
 }
 
 void TmCore::Tick(int64_t now) {
   std::vector<std::shared_ptr<Transaction>> all;
   {
     std::lock_guard<std::mutex> l(timer_mu_);
-    const int64_t end = now / kSlotMs;
-    // Every slot from the cursor to now's (all of them once when the
-    // clock jumped a whole turn); now's slot is scanned again next time:
-    // deadlines later in it are not due yet.
-    int64_t first = std::max(wheel_cursor_, end - static_cast<int64_t>(kSlots) + 1);
-    for (int64_t s = first; s <= end; ++s) {
-      Transaction*& head = wheel_[static_cast<size_t>(s) % kSlots];
-      for (Transaction* t = head; t;) {
-        Transaction* next = t->tw_next;
-        if (t->armed_at <= now) {
-          UnlinkTimerLocked(*t);
-          t->armed_at = 0;
-          if (auto sp = t->self.lock()) all.push_back(std::move(sp));
-        }
-        t = next;
-      }
-    }
-    wheel_cursor_ = std::max(wheel_cursor_, end);
+    wheel_.Expire(now, [&all](Transaction& t) {
+      if (auto sp = t.self.lock()) all.push_back(std::move(sp));
+    });
   }
   for (auto& t : all) {
     TransLock tl(*this, *t);

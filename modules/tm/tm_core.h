@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "core/base/intrusive_index.h"
+#include "core/base/timer_wheel.h"
 #include "core/module/module_api.h"
 #include "core/proxy/proxy_core.h"
 #include "modules/tm/tm_api.h"
@@ -141,26 +142,23 @@ class TmCore : public TmApi {
   IntrusiveIndex<Transaction, KeyLinks> by_key_;
   Transaction* FindKeyLocked(std::string_view key, size_t h) const;
   std::atomic<uint64_t> next_id_{0};
-  // The armed transactions (Transaction::armed_at != 0), in a timing
-  // wheel: slot = armed_at / kSlotMs modulo kSlots, each slot a list
-  // linked through the transactions (tw_prev / tw_next), so arming,
-  // re-arming and disarming allocate nothing and touch only the
-  // transaction and its slot's head. It replaced a std::set ordered by
-  // deadline whose node allocation and rebalancing cost the workers ~7 us
-  // a call (a tree of ~25 k entries at 4.5 k calls/s; session 9). A
-  // transaction is alive while filed: Delete() happens under TransLock.
-  // Tick() scans the slots from wheel_cursor_ (an absolute slot number,
-  // rescanned until the clock has passed it) up to now's; a deadline
-  // further out than the wheel's span (fr_inv_timeout) waits in its slot
-  // and is passed over until due. Under timer_mu_.
+  // The armed transactions (Transaction::timer), in a timing wheel of
+  // 8 ms slots (core/base/timer_wheel.h), so arming, re-arming and
+  // disarming allocate nothing and touch only the transaction and its
+  // slot's list. It replaced a std::set ordered by deadline whose node
+  // allocation and rebalancing cost the workers ~7 us a call (a tree of
+  // ~25 k entries at 4.5 k calls/s; session 9). A transaction is alive
+  // while filed: Delete() happens under TransLock. A deadline further out
+  // than the wheel's span (fr_inv_timeout) waits in its slot. Under
+  // timer_mu_.
   static constexpr int64_t kSlotMs = 8;
   static constexpr size_t kSlots = 8192;  // 65.5 s of slots
-  void LinkTimerLocked(Transaction& t);
-  void UnlinkTimerLocked(Transaction& t);
+  // Transaction is incomplete here (tm_trans.h).
+  struct TimerHooks {
+    static TimerHook<Transaction>& Hook(Transaction& t);
+  };
   std::mutex timer_mu_;
-  std::vector<Transaction*> wheel_;
-  int64_t wheel_cursor_;
-  size_t armed_count_ = 0;
+  TimerWheel<Transaction, TimerHooks> wheel_;
 };
 
 int64_t NowMs();

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/base/timer_wheel.h"
 #include "core/msg/msg_context.h"
 #include "core/proxy/proxy_core.h"
 #include "core/sip/message.h"
@@ -59,12 +60,9 @@ struct Transaction {
   int64_t uas_next_retr = 0, uas_deadline = 0;  // timers G / H
   int64_t delete_at = 0;
   bool canceled = false, deleted = false, in_failure = false;
-  // The deadline this transaction is filed under in TmCore's timer wheel
-  // (0: not filed), its slot and its neighbours there. Guarded by
-  // TmCore::timer_mu_, not by `mu`.
-  int64_t armed_at = 0;
-  size_t tw_slot = 0;
-  Transaction *tw_prev = nullptr, *tw_next = nullptr;
+  // Its entry in TmCore's timer wheel (the deadline it is filed under, 0
+  // when none). Guarded by TmCore::timer_mu_, not by `mu`.
+  TimerHook<Transaction> timer;
 };
 
 // The earliest pending timer of t (retransmissions, B/F, G/H, deletion),

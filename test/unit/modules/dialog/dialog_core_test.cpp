@@ -104,7 +104,7 @@ TEST(DialogCore, Timeout) {
   EXPECT_EQ(d.Size(), 0u);
 }
 
-// Expiry is an ordered set of due times: a dialog ended by BYE before its
+// One expiry entry per dialog: a dialog ended by BYE before its
 // timeout has its timeout replaced by the linger (one entry), is not ended
 // again when the old timeout time comes, still matches its late ACK during
 // the linger, and goes after it, leaving no entry.
@@ -137,11 +137,11 @@ TEST(DialogCore, TimeoutReplacedByLinger) {
   EXPECT_EQ(d.ExpiryEntries(), 0u);
 }
 
-// The expiry buckets (one list per due second, linked through the
-// dialogs): several dialogs in one bucket, one of them moved out by its
+// The expiry wheel (one list per 100 ms slot, linked through the
+// dialogs): several dialogs in one slot, one of them moved out by its
 // BYE's linger from the middle; nothing expires before it is due, even in
-// the bucket of the current second; each dialog ends once, then goes.
-TEST(DialogCore, ExpiryBucketsHoldSeveralDialogs) {
+// the slot of the current time; each dialog ends once, then goes.
+TEST(DialogCore, ExpiryWheelSlotHoldsSeveralDialogs) {
   FakeTm tm;
   DialogCore d(&tm, 1);
   const int64_t before = DlgNowMs();
