@@ -11,6 +11,18 @@
 // thread waiting up to 8 ms (UDP) or 32 ms (TCP) for a batch to fill. While
 // packets keep coming the thread paces itself by that clock (producers
 // never wake it); after 4 empty waits it sleeps until the next packet.
+// Plain TCP without spool, while connected, the producers skip the queue:
+// each thread appends its packets to a stage of its own (one of kStages,
+// up to kStageBytes) and, when the stage is full, writes it to the socket
+// itself (non-blocking; only when nothing is queued before it and no other
+// write is in progress), so the bytes go to the kernel from the cache of
+// the core that encoded them and no packet is handed between threads. What
+// a write leaves (the collector is slow, or the connection broke) and a
+// stage that cannot be written goes into the queue in order, the partly
+// written packet first (finished on the same connection, resent whole on
+// a new one). The thread moves stages older than the TCP linger into the
+// queue. A thread's packets keep their order; a stage holds at most
+// kStageBytes besides the queue's queue_max packets.
 // Drops are counted in send_dropped and by reason: send_dropped_full (the
 // new packet, queue full), send_dropped_write (UDP send error, or a TCP
 // write that failed twice), send_dropped_shutdown (queued at stop).
@@ -29,7 +41,9 @@
 // Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -68,7 +82,7 @@ class HepSender {
   // encodes its next packet into it allocates nothing, and the sender
   // thread reuses buffers instead of freeing what workers allocated.
   bool EnqueueSwap(std::string* bytes);
-  size_t queued() const;
+  size_t queued() const;  // in the queue and in the stages
   const Destination& dest() const { return dest_; }
 
  private:
@@ -93,6 +107,30 @@ class HepSender {
   size_t BatchMax() const;  // packets per system call: 128 (UDP), 512 (TCP)
   // Queues (or spools / drops) one packet with mu_ held; *wake: notify.
   bool EnqueueLocked(std::string* bytes, bool* wake);
+  // EnqueueLocked, then *bytes = a sent packet's buffer (when one is kept).
+  bool EnqueueSwapLocked(std::string* bytes, bool* wake);
+
+  // A producer thread's packets, back to back (plain TCP without spool).
+  struct Stage {
+    std::mutex mu;  // taken before mu_, never after it
+    std::string buf;
+    std::vector<uint32_t> ends;                   // end of each packet in buf
+    std::chrono::steady_clock::time_point since;  // its first packet
+  };
+  static constexpr size_t kStages = 8;
+  static constexpr size_t kStageBytes = 65536;
+  // Appends a packet to the caller's stage; writes the stage when full.
+  bool StagePacket(std::string* bytes);
+  // st.mu held: writes st to the socket when the connection is up, nothing
+  // is queued and no write is in progress; queues what is left; empties st.
+  void FlushStage(Stage& st);
+  // st.mu and mu_ held: st's packets [from..] into the queue (drops
+  // counted); empties st. *wake: notify.
+  void QueueStageLocked(Stage& st, size_t from, bool* wake);
+  // Sender thread, mu_ held by *l (released meanwhile): stages whose first
+  // packet is older than `age` go into the queue; returns the packets still
+  // staged.
+  size_t CollectStages(std::unique_lock<std::mutex>* l, std::chrono::microseconds age);
 
   Destination dest_;
   SenderOptions opts_;
@@ -104,6 +142,17 @@ class HepSender {
   bool stop_ = false;
   bool waiting_ = false;    // Run() sleeps on an empty queue (Enqueue notifies)
   bool lingering_ = false;  // Run() waits up to 8 / 32 ms for a batch to fill
+  const bool staging_;      // plain TCP without spool: producers use stages_
+  Stage stages_[kStages];
+  // (mu_) The connected socket a producer may write a stage to (-1: none);
+  // writing_: someone writes to it outside mu_ (a producer, or the thread's
+  // batch). The thread connects and disconnects only while it is -1 or
+  // while it owns writing_.
+  int direct_fd_ = -1;
+  bool writing_ = false;
+  bool waiting_writer_ = false;  // (mu_) Run() waits for a producer's write to end
+  size_t front_written_ = 0;     // (mu_) bytes of q_.front() already on this connection
+  bool stage_started_ = false;   // (mu_) a stage got its first packet: wakes Run()
   int fd_ = -1;
   std::unique_ptr<TlsSession> tls_;      // transport=tls, while connected
   std::unique_ptr<HepDestSpool> spool_;  // optional; guarded by mu_

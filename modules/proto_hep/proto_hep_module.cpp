@@ -31,6 +31,7 @@ std::vector<StatExport> Stats(HepStats& s) {
       {"tcp_idle_closed", &s.tcp_idle_closed},
       {"tcp_connections", &s.tcp_current, kStatNoReset},
       {"sent", &s.sent},
+      {"sent_direct", &s.sent_direct},
       {"send_dropped", &s.send_dropped},
       {"send_dropped_full", &s.send_dropped_full},
       {"send_dropped_write", &s.send_dropped_write},

@@ -2,7 +2,9 @@
 // The hep_tcp listener on loopback (IPv4 and IPv6): frames split at every
 // byte boundary, 1000 frames in one write, garbage / TLS on the plain
 // port, undecodable frames keep the connection, caps total and per IP,
-// idle and stall timeouts, and the HepNet of what is handed on.
+// idle and stall timeouts, and the HepNet of what is handed on; the TCP
+// sender: reconnect, batches, producers writing their stages (order, lone
+// packets, a collector that stops reading, half-sent packets).
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -316,23 +318,44 @@ TEST(HepSender, ConnectFailureKeepsPacketsForTheReconnect) {
   EXPECT_EQ(svc.stats().send_dropped.Get(), 2);
 }
 
+// A hep_tcp collector on loopback serving into `got`, and id "t" of the
+// same service pointing at it (plain TCP): the service sends to itself.
+struct TcpCollector {
+  HepService svc;
+  Got got;
+  std::unique_ptr<HepTcpListener> listener;
+  std::atomic<bool> stop{false};
+  std::thread serve;
+
+  // queue: hep_send_queue_size.
+  ::testing::AssertionResult Start(int queue = 10000) {
+    svc.config().hep_send_queue_size = queue;
+    if (!svc.Finalize().ok()) return ::testing::AssertionFailure() << "Finalize";
+    got.Attach(svc);
+    ListenSpec spec;
+    spec.host = "127.0.0.1";
+    spec.port = 0;
+    listener = std::make_unique<HepTcpListener>(spec, TcpListenOptions{}, &svc.receiver(), nullptr);
+    if (!listener->Open().ok()) return ::testing::AssertionFailure() << "Open";
+    serve = std::thread([this] { listener->Serve(0, stop); });
+    std::string id = "[t] 127.0.0.1:" + std::to_string(listener->local().port) + "; transport=tcp";
+    if (!svc.AddHepId(id).ok()) return ::testing::AssertionFailure() << id;
+    return ::testing::AssertionSuccess();
+  }
+  void Stop() {
+    stop = true;
+    if (serve.joinable()) serve.join();
+  }
+  ~TcpCollector() { Stop(); }
+};
+
 // Plain TCP without spool: a burst goes out in batched writes (several
 // packets per sendmsg); every packet arrives, whole and in order.
 TEST(HepSender, TcpBurstArrivesCompleteAndInOrder) {
-  HepService svc;
-  svc.config().hep_send_queue_size = 5000;
-  ASSERT_TRUE(svc.Finalize().ok());
-  Got got;
-  got.Attach(svc);
-  ListenSpec spec;
-  spec.host = "127.0.0.1";
-  spec.port = 0;
-  HepTcpListener l(spec, TcpListenOptions{}, &svc.receiver(), nullptr);
-  ASSERT_TRUE(l.Open().ok());
-  std::atomic<bool> stop{false};
-  std::thread t([&] { l.Serve(0, stop); });
-  ASSERT_TRUE(
-      svc.AddHepId("[t] 127.0.0.1:" + std::to_string(l.local().port) + "; transport=tcp").ok());
+  TcpCollector c;
+  ASSERT_TRUE(c.Start(5000));
+  HepService& svc = c.svc;
+  Got& got = c.got;
   constexpr int kPackets = 3000;
   for (int i = 0; i < kPackets; ++i) {
     Packet p;
@@ -341,8 +364,7 @@ TEST(HepSender, TcpBurstArrivesCompleteAndInOrder) {
     ASSERT_TRUE(svc.Send("t", p).ok()) << i;
   }
   bool ok = WaitFor([&] { return got.size() == size_t{kPackets}; }, 10000);
-  stop = true;
-  t.join();
+  c.Stop();
   ASSERT_TRUE(ok) << got.size();
   std::lock_guard<std::mutex> g(got.mu);
   for (int i = 0; i < kPackets; ++i)
@@ -351,6 +373,191 @@ TEST(HepSender, TcpBurstArrivesCompleteAndInOrder) {
   EXPECT_EQ(svc.stats().sent.Get(), kPackets);
   EXPECT_EQ(svc.stats().send_dropped.Get(), 0);
   EXPECT_EQ(svc.stats().send_errors.Get(), 0);
+}
+
+// Payload of packet i of producer thread k (~100-700 bytes).
+std::string ProducerPayload(int k, int i) {
+  return "t" + std::to_string(k) + "-" + std::to_string(i) + ":" +
+         std::string(static_cast<size_t>(100 + (i * 37 + k) % 600), 'x');
+}
+
+// Sends `per` packets from each of `threads` threads through svc's id "t".
+void Produce(HepService& svc, int threads, int per) {
+  std::vector<std::thread> ts;
+  for (int k = 0; k < threads; ++k)
+    ts.emplace_back([&svc, k, per] {
+      for (int i = 0; i < per; ++i) {
+        Packet p;
+        p.payload = ProducerPayload(k, i);
+        p.Mark(kChunkPayload);
+        ASSERT_TRUE(svc.Send("t", p).ok()) << k << " " << i;
+      }
+    });
+  for (auto& t : ts) t.join();
+}
+
+// Every producer's packets arrived once, whole and in its order.
+void ExpectEveryProducerInOrder(Got& got, int threads, int per) {
+  std::lock_guard<std::mutex> g(got.mu);
+  ASSERT_EQ(got.payloads.size(), static_cast<size_t>(threads * per));
+  std::vector<int> next(static_cast<size_t>(threads), 0);
+  for (const std::string& p : got.payloads) {
+    int k = std::stoi(p.substr(1));
+    ASSERT_TRUE(k >= 0 && k < threads) << p.substr(0, 20);
+    int& i = next[static_cast<size_t>(k)];
+    ASSERT_EQ(p, ProducerPayload(k, i)) << "producer " << k << " packet " << i;
+    ++i;
+  }
+}
+
+// Plain TCP, connected: producer threads write their stages (64 KB of
+// packets) to the socket themselves. Four threads' packets all arrive,
+// each thread's in its order, and most were written by the producers.
+TEST(HepSender, TcpProducersWriteTheirStagesInOrder) {
+  TcpCollector c;
+  ASSERT_TRUE(c.Start(50000));
+  HepService& svc = c.svc;
+  Got& got = c.got;
+  Packet first;  // connects (queued: not connected yet)
+  first.payload = ProducerPayload(9, 0);
+  first.Mark(kChunkPayload);
+  ASSERT_TRUE(svc.Send("t", first).ok());
+  ASSERT_TRUE(WaitFor([&] { return got.size() == 1; }));
+  {
+    std::lock_guard<std::mutex> g(got.mu);
+    got.payloads.clear();
+  }
+  constexpr int kThreads = 4, kPer = 3000;
+  Produce(svc, kThreads, kPer);
+  bool ok = WaitFor([&] { return got.size() == size_t{kThreads * kPer}; }, 10000);
+  c.Stop();
+  ASSERT_TRUE(ok) << got.size();
+  ExpectEveryProducerInOrder(got, kThreads, kPer);
+  EXPECT_EQ(svc.stats().sent.Get(), kThreads * kPer + 1);
+  EXPECT_GT(svc.stats().sent_direct.Get(), 0) << "none written by the producers";
+  EXPECT_EQ(svc.stats().send_dropped.Get(), 0);
+  EXPECT_EQ(svc.stats().send_errors.Get(), 0);
+  EXPECT_EQ(svc.stats().tcp_garbage.Get(), 0);
+}
+
+// A few packets, far from filling a stage, still go out: the sender
+// thread queues a stage that has waited its age (~100 ms) and sends it.
+TEST(HepSender, TcpLonePacketsLeaveTheirStage) {
+  TcpCollector c;
+  ASSERT_TRUE(c.Start());
+  HepService& svc = c.svc;
+  Got& got = c.got;
+  Produce(svc, 1, 1);  // connects
+  ASSERT_TRUE(WaitFor([&] { return got.size() == 1; }));
+  // Idle long enough for the thread to sleep until a packet comes.
+  std::this_thread::sleep_for(600ms);
+  auto start = std::chrono::steady_clock::now();
+  Produce(svc, 2, 3);
+  bool ok = WaitFor([&] { return got.size() == 7; }, 3000);
+  auto took = std::chrono::steady_clock::now() - start;
+  c.Stop();
+  ASSERT_TRUE(ok) << got.size();
+  EXPECT_LT(took, 1000ms);
+  EXPECT_EQ(svc.stats().sent.Get(), 7);
+  EXPECT_EQ(svc.stats().sent_direct.Get(), 0);  // all by the thread
+}
+
+// A collector that does not read for 500 ms (a raw socket with a small
+// receive buffer): producers' writes stop short and leave a packet
+// half-written; the rest is queued with the half-sent packet first.
+// send_timeout_ms decides what happens next: a long one finishes it on the
+// same connection; the default 100 ms gives up on the connection, whose
+// stream then ends in a truncated frame, and sends the packet whole on the
+// next. Either way each connection's stream splits into whole frames (but
+// for that truncated tail) and every producer's packet arrives once, in
+// order.
+void SlowCollector(int send_timeout_ms, bool expect_reconnect, int threads) {
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(lfd, 0);
+  int small = 4096;
+  setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));  // inherited by accept()
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  ASSERT_EQ(listen(lfd, 4), 0);
+  socklen_t sl = sizeof(sa);
+  getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &sl);
+  HepService svc;
+  svc.config().hep_send_queue_size = 100000;
+  svc.config().hep_send_timeout = send_timeout_ms;
+  ASSERT_TRUE(svc.Finalize().ok());
+  ASSERT_TRUE(
+      svc.AddHepId("[t] 127.0.0.1:" + std::to_string(ntohs(sa.sin_port)) + "; transport=tcp").ok());
+  Produce(svc, 1, 1);  // connects
+  int cfd = accept(lfd, nullptr, nullptr);
+  ASSERT_GE(cfd, 0);
+  ASSERT_TRUE(WaitFor([&] { return svc.stats().sent.Get() == 1; }));
+  const int kThreads = threads, kPer = 9000 / threads;  // ~3.6 MB
+  std::thread producers([&] { Produce(svc, kThreads, kPer); });
+  std::this_thread::sleep_for(500ms);  // not reading
+  std::string stream;
+  std::vector<std::string> payloads;
+  size_t want = static_cast<size_t>(kThreads * kPer) + 1, connections = 1;
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  bool garbage = false;
+  while (payloads.size() < want && !garbage && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{cfd, POLLIN, 0};
+    if (poll(&p, 1, 100) != 1) continue;
+    char buf[65536];
+    ssize_t n = recv(cfd, buf, sizeof(buf), 0);
+    if (n <= 0) {  // the sender gave up on this connection: the next one
+      close(cfd);
+      stream.clear();  // at most a truncated frame
+      cfd = accept(lfd, nullptr, nullptr);
+      ASSERT_GE(cfd, 0);
+      ++connections;
+      continue;
+    }
+    stream.append(buf, static_cast<size_t>(n));
+    size_t off = 0;
+    while (true) {
+      std::span<const uint8_t> rest(reinterpret_cast<const uint8_t*>(stream.data()) + off,
+                                    stream.size() - off);
+      FrameCheck fc = NextFrame(rest);
+      if (fc.state == FrameState::kNeedMore) break;
+      auto pkt = fc.state == FrameState::kFrame
+                     ? Decode(std::string_view(stream.data() + off, fc.length))
+                     : Result<Packet>(Status::Invalid("not a frame"));
+      if (!pkt.ok()) {
+        garbage = true;
+        break;
+      }
+      payloads.push_back(pkt->payload);
+      off += fc.length;
+    }
+    stream.erase(0, off);
+  }
+  producers.join();
+  close(cfd);
+  close(lfd);
+  ASSERT_FALSE(garbage) << "after " << payloads.size() << " frames";
+  ASSERT_EQ(payloads.size(), want);
+  EXPECT_EQ(connections > 1, expect_reconnect) << connections;
+  Got got;
+  got.payloads.assign(payloads.begin() + 1, payloads.end());
+  ExpectEveryProducerInOrder(got, kThreads, kPer);
+  EXPECT_EQ(svc.stats().send_dropped.Get(), 0);
+  EXPECT_EQ(svc.stats().sent.Get(), static_cast<int64_t>(want));
+  EXPECT_GT(svc.stats().sent_direct.Get(), 0);
+  EXPECT_LT(svc.stats().sent_direct.Get(), kThreads * kPer);  // some went through the queue
+}
+
+// One producer: its own write is the one that stops short.
+TEST(HepSender, TcpSlowCollectorFinishesTheHalfSentPacket) { SlowCollector(5000, false, 1); }
+
+TEST(HepSender, TcpSlowCollectorReconnectResendsTheHalfSentPacketWhole) {
+  SlowCollector(100, true, 1);
+}
+
+TEST(HepSender, TcpSlowCollectorThreeProducers) {
+  SlowCollector(5000, false, 3);
+  SlowCollector(100, true, 3);
 }
 
 }  // namespace
