@@ -682,8 +682,16 @@ void HepSender::Run() {
       q_.front() = std::move(b);
     }
   }
-  // Stopping: what the stages hold is counted with the queue.
-  if (staging_) CollectStages(&l, std::chrono::microseconds(0));
+  if (staging_) {
+    // Stopping: what the stages hold (up to kStageAge of traffic) and what
+    // is queued still goes out while connected, each write bounded by the
+    // send timeout; what does not is dropped below.
+    CollectStages(&l, std::chrono::microseconds(0));
+    waiting_writer_ = true;
+    cv_.wait(l, [this] { return !writing_; });  // a producer's write in progress
+    waiting_writer_ = false;
+    for (int i = 0; i < 64 && fd_ >= 0 && !q_.empty(); ++i) SendStreamBatch(&l);
+  }
   // With a spool the queue is kept on disk for the next start
   // (when the spool is empty; else it is older than the spool and dropped).
   if (spool_) spool_->Absorb(&q_);

@@ -70,7 +70,10 @@ struct SenderOptions {
 class HepSender {
  public:
   HepSender(Destination dest, SenderOptions opts, HepStats* stats);
-  ~HepSender();  // stops the thread; queued packets are dropped (send_dropped_shutdown)
+  // Stops the thread; queued packets are dropped (send_dropped_shutdown),
+  // but over plain TCP without spool what is staged and queued is written
+  // first while the connection is up.
+  ~HepSender();
   HepSender(const HepSender&) = delete;
   HepSender& operator=(const HepSender&) = delete;
 

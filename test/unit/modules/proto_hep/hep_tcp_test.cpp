@@ -462,6 +462,21 @@ TEST(HepSender, TcpLonePacketsLeaveTheirStage) {
   EXPECT_EQ(svc.stats().sent_direct.Get(), 0);  // all by the thread
 }
 
+// Stopping the sender right after a few packets (staged, far from a full
+// stage and younger than its age) still sends them before the thread ends.
+TEST(HepSender, TcpStopSendsWhatIsStaged) {
+  TcpCollector c;
+  ASSERT_TRUE(c.Start());
+  Produce(c.svc, 1, 1);  // connects
+  ASSERT_TRUE(WaitFor([&] { return c.got.size() == 1; }));
+  Produce(c.svc, 2, 5);
+  EXPECT_EQ(c.svc.stats().sent.Get(), 1);  // staged, not sent yet
+  c.svc.StopSenders();
+  EXPECT_EQ(c.svc.stats().sent.Get(), 11);
+  EXPECT_EQ(c.svc.stats().send_dropped.Get(), 0);
+  EXPECT_TRUE(WaitFor([&] { return c.got.size() == 11; })) << c.got.size();
+}
+
 // A collector that does not read for 500 ms (a raw socket with a small
 // receive buffer): producers' writes stop short and leave a packet
 // half-written; the rest is queued with the half-sent packet first.
