@@ -121,7 +121,11 @@ class HepSender {
     std::chrono::steady_clock::time_point since;  // its first packet
   };
   static constexpr size_t kStages = 8;
-  static constexpr size_t kStageBytes = 65536;
+  // 256 KB rather than 64: a quarter of the writes, and of the collector's
+  // wake-ups (A/B at 1200 traced calls/s: proxy -3.3..-7.5, collector
+  // -2.5..-5.0 us a call; session 10). The socket's send buffer is set to
+  // hold several (SO_SNDBUF 4 x kStageBytes).
+  static constexpr size_t kStageBytes = 262144;
   // Appends a packet to the caller's stage; writes the stage when full.
   bool StagePacket(std::string* bytes);
   // st.mu held: writes st to the socket when the connection is up, nothing

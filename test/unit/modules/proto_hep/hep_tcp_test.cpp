@@ -410,7 +410,7 @@ void ExpectEveryProducerInOrder(Got& got, int threads, int per) {
   }
 }
 
-// Plain TCP, connected: producer threads write their stages (64 KB of
+// Plain TCP, connected: producer threads write their stages (256 KB of
 // packets) to the socket themselves. Four threads' packets all arrive,
 // each thread's in its order, and most were written by the producers.
 TEST(HepSender, TcpProducersWriteTheirStagesInOrder) {
