@@ -11,7 +11,8 @@
 # HEP sender, tm timer, ...), each side's sipp CPU and the collector's,
 # and the share of the box's CPU per call that tracing adds (with and
 # without the collector, which a real deployment runs elsewhere).
-# Each transport: BENCH_WARM (default 36) s unmeasured, then BENCH_ROUNDS
+# BENCH_PAIRED_HEP=udp|tcp runs one transport only. Each transport:
+# BENCH_WARM (default 36) s unmeasured, then BENCH_ROUNDS
 # (default 3) measured rounds of BENCH_SECS (default 10) s on the same
 # processes, each printed, then the medians of the rounds; about
 # 2 x (BENCH_WARM + BENCH_ROUNDS x (BENCH_SECS + 1) + 4) s (~2.5 min; half
@@ -155,8 +156,9 @@ if [ -n "${SIPCAPD_BENCH_NETNS:-}" ]; then
   exit 0
 fi
 echo "paired stateful proxies at the same time ($RATE calls/s each, $ROUNDS rounds of ${SECS}s after ${WARM}s warm-up), HEPv3 collector = sipcapd capture node:"
-run udp
-run tcp
+# BENCH_PAIRED_HEP=udp or =tcp: that transport only.
+[ "${BENCH_PAIRED_HEP:-}" = tcp ] || run udp
+[ "${BENCH_PAIRED_HEP:-}" = udp ] || run tcp
 # HEP/UDP again with the collector elsewhere (the namespace needs root;
 # BENCH_HEP_REMOTE=0 skips it).
 if [ "$(id -u)" = 0 ] && [ "${BENCH_HEP_REMOTE:-}" != 0 ]; then
