@@ -163,7 +163,7 @@ void HepSender::Recycle(std::string* b) {
 
 size_t HepSender::queued() const {
   size_t staged = 0;
-  for (Stage& st : const_cast<HepSender*>(this)->stages_) {  // before mu_ (lock order)
+  for (const Stage& st : stages_) {  // before mu_ (lock order)
     std::lock_guard<std::mutex> g(st.mu);
     staged += st.ends.size();
   }
@@ -228,26 +228,14 @@ void HepSender::FlushStage(Stage& st) {
   stats_->sent.Inc(static_cast<int64_t>(full));
   stats_->sent_direct.Inc(static_cast<int64_t>(full));
   if (full < st.ends.size()) {
-    if (wrote) {
-      // Nothing was queued when the write began and the thread has not
-      // written since (writing_): the rest goes before what producers
-      // queued meanwhile, the partly written packet first.
-      size_t begin = full ? st.ends[full - 1] : 0;
-      front_written_ = off - begin;
-      std::deque<std::string> rest;
-      for (size_t i = full; i < st.ends.size(); ++i) {
-        rest.emplace_back(st.buf, begin, st.ends[i] - begin);
-        begin = st.ends[i];
-      }
-      q_.insert(q_.begin(), std::make_move_iterator(rest.begin()),
-                std::make_move_iterator(rest.end()));
-      wake = wake || waiting_ || lingering_;
-    } else {
-      QueueStageLocked(st, full, &wake);
-      // Producers write their stages again once the queue is empty: the
-      // thread sends it now rather than after its linger.
-      wake = wake || lingering_ || waiting_;
-    }
+    // After our own write nothing was queued when it began and the thread
+    // has not written since (writing_): the rest goes before what producers
+    // queued meanwhile, the partly written packet first.
+    if (wrote) front_written_ = off - (full ? st.ends[full - 1] : 0);
+    QueueStageLocked(st, full, wrote, &wake);
+    // Producers write their stages again once the queue is empty: the
+    // thread sends it now rather than after its linger.
+    wake = wake || waiting_ || lingering_;
   }
   l.unlock();
   st.buf.clear();
@@ -255,14 +243,19 @@ void HepSender::FlushStage(Stage& st) {
   if (wake) cv_.notify_one();
 }
 
-void HepSender::QueueStageLocked(Stage& st, size_t from, bool* wake) {
+void HepSender::QueueStageLocked(Stage& st, size_t from, bool at_front, bool* wake) {
   size_t begin = from ? st.ends[from - 1] : 0;
+  auto front = q_.begin();
   for (size_t i = from; i < st.ends.size(); ++i) {
     std::string b(st.buf, begin, st.ends[i] - begin);
-    bool w = false;
-    EnqueueLocked(&b, &w);  // a full queue drops (and counts) it
-    *wake = *wake || w;
     begin = st.ends[i];
+    if (at_front) {
+      front = q_.insert(front, std::move(b)) + 1;
+      continue;
+    }
+    bool w = false;
+    EnqueueLocked(&b, &w);
+    *wake = *wake || w;
   }
   st.buf.clear();
   st.ends.clear();
@@ -282,7 +275,7 @@ size_t HepSender::CollectStages(std::unique_lock<std::mutex>* l, std::chrono::mi
     }
     std::lock_guard<std::mutex> m(mu_);
     bool wake = false;
-    QueueStageLocked(st, 0, &wake);
+    QueueStageLocked(st, 0, false, &wake);
   }
   l->lock();
   return left;

@@ -115,7 +115,7 @@ class HepSender {
 
   // A producer thread's packets, back to back (plain TCP without spool).
   struct Stage {
-    std::mutex mu;  // taken before mu_, never after it
+    mutable std::mutex mu;  // taken before mu_, never after it
     std::string buf;
     std::vector<uint32_t> ends;                   // end of each packet in buf
     std::chrono::steady_clock::time_point since;  // its first packet
@@ -131,9 +131,12 @@ class HepSender {
   // st.mu held: writes st to the socket when the connection is up, nothing
   // is queued and no write is in progress; queues what is left; empties st.
   void FlushStage(Stage& st);
-  // st.mu and mu_ held: st's packets [from..] into the queue (drops
-  // counted); empties st. *wake: notify.
-  void QueueStageLocked(Stage& st, size_t from, bool* wake);
+  // st.mu and mu_ held: st's packets [from..] into the queue and st
+  // emptied. At the front and as they are when the packets follow a
+  // producer's own write (the first may be half-sent: front_written_);
+  // else appended with EnqueueLocked (a full queue drops and counts).
+  // *wake: notify.
+  void QueueStageLocked(Stage& st, size_t from, bool at_front, bool* wake);
   // Sender thread, mu_ held by *l (released meanwhile): stages whose first
   // packet is older than `age` go into the queue; returns the packets still
   // staged.
