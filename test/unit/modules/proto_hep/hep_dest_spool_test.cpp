@@ -20,11 +20,14 @@
 
 #include "modules/proto_hep/hep_codec.h"
 #include "modules/proto_hep/hep_sender.h"
+#include "test/unit/modules/proto_hep/hep_raw_collector.h"
 #include "test/unit/modules/proto_hep/hep_test_util.h"
 
 namespace sipcapd::hep {
 namespace {
 using namespace std::chrono_literals;
+using testing::BindLoopback;
+using testing::Receive;
 using testing::WaitFor;
 
 // Distinct packets: index in the payload and in the timestamps, ~600 bytes.
@@ -58,62 +61,6 @@ uint16_t FreePort(int type) {
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   close(fd);
   return ntohs(a.sin_port);
-}
-
-int BindLoopback(int type, uint16_t port) {
-  int fd = socket(AF_INET, type, 0);
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    close(fd);
-    return -1;
-  }
-  if (type == SOCK_STREAM) listen(fd, 8);
-  return fd;
-}
-
-// Receives up to `n` HEP packets (TCP: framed by their length) within `ms`.
-std::vector<std::string> Receive(int lfd, int type, size_t n, int ms = 15000) {
-  std::vector<std::string> got;
-  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  int fd = lfd;
-  std::string buf;
-  while (got.size() < n && std::chrono::steady_clock::now() < end) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 100) != 1) continue;
-    if (type == SOCK_STREAM && fd == lfd) {
-      fd = accept(lfd, nullptr, nullptr);
-      if (fd < 0) fd = lfd;
-      continue;
-    }
-    char tmp[65536];
-    ssize_t r = recv(fd, tmp, sizeof(tmp), 0);
-    if (r <= 0) {
-      if (type == SOCK_STREAM) {  // the sender reconnects: accept again
-        close(fd);
-        fd = lfd;
-      }
-      continue;
-    }
-    if (type == SOCK_DGRAM) {
-      got.emplace_back(tmp, static_cast<size_t>(r));
-      continue;
-    }
-    buf.append(tmp, static_cast<size_t>(r));
-    while (true) {
-      FrameCheck f = NextFrame(
-          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(buf.data()), buf.size()));
-      if (f.state != FrameState::kFrame) break;
-      got.push_back(buf.substr(0, f.length));
-      buf.erase(0, f.length);
-    }
-  }
-  if (fd != lfd) close(fd);
-  return got;
 }
 
 class HepDestSpoolTest : public ::testing::Test {
@@ -153,7 +100,7 @@ class HepDestSpoolTest : public ::testing::Test {
     EXPECT_EQ(stats_.sent.Get(), 0);
     int lfd = BindLoopback(type, port);
     ASSERT_GE(lfd, 0) << "port " << port << " taken meanwhile";
-    auto got = Receive(lfd, type, pk.size());
+    auto got = Receive(lfd, type, pk.size()).packets;
     close(lfd);
     ASSERT_EQ(got.size(), pk.size());
     for (size_t i = 0; i < pk.size(); ++i) ASSERT_EQ(got[i], pk[i]) << "packet " << i;
@@ -188,7 +135,7 @@ TEST_F(HepDestSpoolTest, RestartReplaysTheSpool) {
   int lfd = BindLoopback(SOCK_STREAM, port);
   ASSERT_GE(lfd, 0);
   auto s2 = MakeSender(Transport::kTcp, port);  // the "next process"
-  auto got = Receive(lfd, SOCK_STREAM, pk.size());
+  auto got = Receive(lfd, SOCK_STREAM, pk.size()).packets;
   close(lfd);
   ASSERT_EQ(got.size(), pk.size());
   for (size_t i = 0; i < pk.size(); ++i) ASSERT_EQ(got[i], pk[i]) << "packet " << i;
@@ -209,7 +156,7 @@ TEST_F(HepDestSpoolTest, FullSpoolDropsWithACounter) {
   EXPECT_EQ(stats_.send_dropped.Get(), 50 - accepted);
   int lfd = BindLoopback(SOCK_STREAM, port);
   ASSERT_GE(lfd, 0);
-  auto got = Receive(lfd, SOCK_STREAM, static_cast<size_t>(accepted));
+  auto got = Receive(lfd, SOCK_STREAM, static_cast<size_t>(accepted)).packets;
   close(lfd);
   // What was kept is the oldest packets, in order.
   ASSERT_EQ(got.size(), static_cast<size_t>(accepted));

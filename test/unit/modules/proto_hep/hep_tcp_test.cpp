@@ -19,6 +19,7 @@
 #include "modules/proto_hep/hep_service.h"
 #include "modules/proto_hep/hep_tcp_listener.h"
 #include "test/unit/modules/proto_hep/hep_listener_test_util.h"
+#include "test/unit/modules/proto_hep/hep_raw_collector.h"
 #include "test/unit/modules/proto_hep/hep_test_util.h"
 
 namespace sipcapd::hep {
@@ -487,70 +488,31 @@ TEST(HepSender, TcpStopSendsWhatIsStaged) {
 // for that truncated tail) and every producer's packet arrives once, in
 // order.
 void SlowCollector(int send_timeout_ms, bool expect_reconnect, int threads) {
-  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  int lfd = BindLoopback(SOCK_STREAM, 0, 4096);  // a small receive buffer
   ASSERT_GE(lfd, 0);
-  int small = 4096;
-  setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));  // inherited by accept()
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
-  ASSERT_EQ(listen(lfd, 4), 0);
-  socklen_t sl = sizeof(sa);
-  getsockname(lfd, reinterpret_cast<sockaddr*>(&sa), &sl);
   HepService svc;
   svc.config().hep_send_queue_size = 100000;
   svc.config().hep_send_timeout = send_timeout_ms;
   ASSERT_TRUE(svc.Finalize().ok());
   ASSERT_TRUE(
-      svc.AddHepId("[t] 127.0.0.1:" + std::to_string(ntohs(sa.sin_port)) + "; transport=tcp").ok());
+      svc.AddHepId("[t] 127.0.0.1:" + std::to_string(LocalPort(lfd)) + "; transport=tcp").ok());
   Produce(svc, 1, 1);  // connects
-  int cfd = accept(lfd, nullptr, nullptr);
-  ASSERT_GE(cfd, 0);
   ASSERT_TRUE(WaitFor([&] { return svc.stats().sent.Get() == 1; }));
   const int kThreads = threads, kPer = 9000 / threads;  // ~3.6 MB
   std::thread producers([&] { Produce(svc, kThreads, kPer); });
   std::this_thread::sleep_for(500ms);  // not reading
-  std::string stream;
-  std::vector<std::string> payloads;
-  size_t want = static_cast<size_t>(kThreads * kPer) + 1, connections = 1;
-  auto deadline = std::chrono::steady_clock::now() + 20s;
-  bool garbage = false;
-  while (payloads.size() < want && !garbage && std::chrono::steady_clock::now() < deadline) {
-    pollfd p{cfd, POLLIN, 0};
-    if (poll(&p, 1, 100) != 1) continue;
-    char buf[65536];
-    ssize_t n = recv(cfd, buf, sizeof(buf), 0);
-    if (n <= 0) {  // the sender gave up on this connection: the next one
-      close(cfd);
-      stream.clear();  // at most a truncated frame
-      cfd = accept(lfd, nullptr, nullptr);
-      ASSERT_GE(cfd, 0);
-      ++connections;
-      continue;
-    }
-    stream.append(buf, static_cast<size_t>(n));
-    size_t off = 0;
-    while (true) {
-      std::span<const uint8_t> rest(reinterpret_cast<const uint8_t*>(stream.data()) + off,
-                                    stream.size() - off);
-      FrameCheck fc = NextFrame(rest);
-      if (fc.state == FrameState::kNeedMore) break;
-      auto pkt = fc.state == FrameState::kFrame
-                     ? Decode(std::string_view(stream.data() + off, fc.length))
-                     : Result<Packet>(Status::Invalid("not a frame"));
-      if (!pkt.ok()) {
-        garbage = true;
-        break;
-      }
-      payloads.push_back(pkt->payload);
-      off += fc.length;
-    }
-    stream.erase(0, off);
-  }
+  size_t want = static_cast<size_t>(kThreads * kPer) + 1;
+  RawReceived raw = Receive(lfd, SOCK_STREAM, want, 20000);
   producers.join();
-  close(cfd);
   close(lfd);
+  bool garbage = raw.garbage;
+  std::vector<std::string> payloads;
+  for (const std::string& frame : raw.packets) {
+    auto pkt = Decode(std::string_view(frame));
+    garbage = garbage || !pkt.ok();
+    if (pkt.ok()) payloads.push_back(pkt->payload);
+  }
+  int connections = raw.connections;
   ASSERT_FALSE(garbage) << "after " << payloads.size() << " frames";
   ASSERT_EQ(payloads.size(), want);
   EXPECT_EQ(connections > 1, expect_reconnect) << connections;
