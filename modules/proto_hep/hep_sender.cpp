@@ -66,13 +66,47 @@ bool WaitWritable(int fd, std::chrono::steady_clock::time_point deadline) {
   poll(&p, 1, static_cast<int>(left));
   return true;
 }
+
+// Sends iov[0..count) (count <= kUdpBatch), one datagram each, with
+// sendmmsg. A datagram refused with an error (an ICMP unreachable reported
+// by a later send) is lost and counted in *failed, the socket kept, as in
+// HepSender::Write. When the socket has no room: waits for it until
+// *deadline, or without a deadline stops there. Returns the datagrams
+// consumed (sent or lost), a prefix of iov.
+size_t SendDatagrams(int fd, iovec* iov, size_t count,
+                     const std::chrono::steady_clock::time_point* deadline, size_t* failed) {
+  mmsghdr msgs[kUdpBatch];
+  for (size_t i = 0; i < count; ++i) {
+    msgs[i] = {};
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  size_t off = 0;
+  while (off < count) {
+    int n =
+        sendmmsg(fd, msgs + off, static_cast<unsigned>(count - off), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      off += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!deadline) break;
+      if (WaitWritable(fd, *deadline)) continue;
+    }
+    ++off;  // the datagram at the front is lost
+    ++*failed;
+  }
+  return off;
+}
 }  // namespace
 
 HepSender::HepSender(Destination dest, SenderOptions opts, HepStats* stats)
     : dest_(std::move(dest)),
       opts_(opts),
       stats_(stats),
-      staging_(dest_.transport == Transport::kTcp && opts_.spool.dir.empty()) {
+      staging_((dest_.transport == Transport::kTcp || dest_.transport == Transport::kUdp) &&
+               opts_.spool.dir.empty()) {
   if (!opts_.spool.dir.empty()) {
     auto sp = HepDestSpool::Open(opts_.spool, dest_.Key(), stats_);
     if (sp.ok()) {
@@ -196,37 +230,57 @@ bool HepSender::StagePacket(std::string* bytes) {
   st.buf.append(*bytes);
   st.ends.push_back(static_cast<uint32_t>(st.buf.size()));
   bytes->clear();  // the caller encodes its next packet into it: no allocation
-  if (st.buf.size() >= kStageBytes) FlushStage(st);
+  bool full = st.buf.size() >= kStageBytes ||
+              (dest_.transport == Transport::kUdp && st.ends.size() >= kUdpBatch);
+  if (full) FlushStage(st);
   return true;
 }
 
 void HepSender::FlushStage(Stage& st) {
-  size_t off = 0;  // bytes written
+  size_t off = 0;   // bytes written (UDP: of the datagrams sent or lost)
+  size_t lost = 0;  // UDP datagrams refused with an error
   bool wrote = false, wake = false;
   std::unique_lock<std::mutex> l(mu_);
+  bool udp = dest_.transport == Transport::kUdp;
   if (direct_fd_ >= 0 && q_.empty() && !writing_ && !stop_) {
+    // Datagrams of several producers may go out side by side; a stream
+    // takes one writer at a time.
     int fd = direct_fd_;
-    writing_ = true;
+    if (udp)
+      ++udp_writers_;
+    else
+      writing_ = true;
     l.unlock();
     // Never waits: what the socket does not take now goes to the queue.
-    while (off < st.buf.size()) {
-      ssize_t n = send(fd, st.buf.data() + off, st.buf.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n > 0) {
-        off += static_cast<size_t>(n);
-        continue;
+    if (udp) {
+      iovec iov[kUdpBatch];
+      for (size_t i = 0, begin = 0; i < st.ends.size(); begin = st.ends[i++])
+        iov[i] = {st.buf.data() + begin, st.ends[i] - begin};
+      size_t done = SendDatagrams(fd, iov, st.ends.size(), nullptr, &lost);
+      off = done ? st.ends[done - 1] : 0;
+    } else {
+      while (off < st.buf.size()) {
+        ssize_t n = send(fd, st.buf.data() + off, st.buf.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+          off += static_cast<size_t>(n);
+          continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        break;
       }
-      if (n < 0 && errno == EINTR) continue;
-      break;
     }
     l.lock();
-    writing_ = false;
-    wake = waiting_writer_;
+    if (udp)
+      --udp_writers_;
+    else
+      writing_ = false;
+    wake = waiting_writer_ && !WriteInProgress();
     wrote = true;
   }
   size_t full =
       static_cast<size_t>(std::upper_bound(st.ends.begin(), st.ends.end(), off) - st.ends.begin());
-  stats_->sent.Inc(static_cast<int64_t>(full));
-  stats_->sent_direct.Inc(static_cast<int64_t>(full));
+  CountSent(full, lost);
+  stats_->sent_direct.Inc(static_cast<int64_t>(full - lost));
   if (full < st.ends.size()) {
     // After our own write nothing was queued when it began and the thread
     // has not written since (writing_): the rest goes before what producers
@@ -450,44 +504,34 @@ bool HepSender::Write(const std::string& b) {
 
 void HepSender::SendUdpBatch(std::unique_lock<std::mutex>* l) {
   std::string batch[kUdpBatch];
+  iovec iov[kUdpBatch];
   size_t count = 0;
   while (count < kUdpBatch && !q_.empty()) {
-    batch[count++] = std::move(q_.front());
+    batch[count] = std::move(q_.front());
+    iov[count] = {batch[count].data(), batch[count].size()};
+    ++count;
     q_.pop_front();
   }
+  writing_ = true;  // no producer writes a stage meanwhile (their order)
   l->unlock();
-  mmsghdr msgs[kUdpBatch];
-  iovec iov[kUdpBatch];
-  for (size_t i = 0; i < count; ++i) {
-    iov[i] = {batch[i].data(), batch[i].size()};
-    msgs[i] = {};
-    msgs[i].msg_hdr.msg_iov = &iov[i];
-    msgs[i].msg_hdr.msg_iovlen = 1;
-  }
-  size_t off = 0, failed = 0;
+  size_t failed = 0;
   auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.send_timeout_ms);
-  while (off < count) {
-    int n =
-        sendmmsg(fd_, msgs + off, static_cast<unsigned>(count - off), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      off += static_cast<size_t>(n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && WaitWritable(fd_, deadline)) continue;
-    ++off;  // as in Write(): the datagram at the front is lost, the socket kept
-    ++failed;
-  }
-  stats_->sent.Inc(static_cast<int64_t>(count - failed));
+  SendDatagrams(fd_, iov, count, &deadline, &failed);
+  CountSent(count, failed);
+  backoff_ms_ = 0;
+  l->lock();
+  writing_ = false;
+  for (size_t i = 0; i < count; ++i) Recycle(&batch[i]);
+}
+
+void HepSender::CountSent(size_t consumed, size_t failed) {
+  stats_->sent.Inc(static_cast<int64_t>(consumed - failed));
   if (failed) {
     stats_->send_errors.Inc(static_cast<int64_t>(failed));
     stats_->send_dropped.Inc(static_cast<int64_t>(failed));
     stats_->send_dropped_write.Inc(static_cast<int64_t>(failed));
   }
-  backoff_ms_ = 0;
-  l->lock();
-  for (size_t i = 0; i < count; ++i) Recycle(&batch[i]);
 }
 
 void HepSender::SendStreamBatch(std::unique_lock<std::mutex>* l) {
@@ -572,7 +616,7 @@ void HepSender::Run() {
       // them no futex call and the thread one wake-up per batch.
       if (q_.size() < BatchMax()) {
         lingering_ = true;
-        auto linger = udp ? kUdpLinger : staging_ && q_.empty() ? kStageAge : kStreamLinger;
+        auto linger = staging_ && q_.empty() ? kStageAge : udp ? kUdpLinger : kStreamLinger;
         cv_.wait_for(l, linger, [this] { return stop_ || q_.size() >= BatchMax(); });
         lingering_ = false;
       }
@@ -584,17 +628,16 @@ void HepSender::Run() {
         continue;
       }
       idle = 0;
-      if (udp) {
-        SendUdpBatch(&l);
-        continue;
-      }
-      if (writing_) {  // a producer is writing a stage: one writer at a time
+      if (WriteInProgress()) {  // producers writing their stages: wait for them
         waiting_writer_ = true;
-        cv_.wait(l, [this] { return stop_ || !writing_; });
+        cv_.wait(l, [this] { return stop_ || !WriteInProgress(); });
         waiting_writer_ = false;
         if (stop_) break;
       }
-      SendStreamBatch(&l);
+      if (udp)
+        SendUdpBatch(&l);
+      else
+        SendStreamBatch(&l);
       continue;
     }
     waiting_ = true;
@@ -685,9 +728,14 @@ void HepSender::Run() {
     // send timeout; what does not is dropped below.
     CollectStages(&l, std::chrono::microseconds(0));
     waiting_writer_ = true;
-    cv_.wait(l, [this] { return !writing_; });  // a producer's write in progress
+    cv_.wait(l, [this] { return !WriteInProgress(); });  // producers' writes in progress
     waiting_writer_ = false;
-    for (int i = 0; i < 64 && fd_ >= 0 && !q_.empty(); ++i) SendStreamBatch(&l);
+    for (int i = 0; i < 64 && fd_ >= 0 && !q_.empty(); ++i) {
+      if (dest_.transport == Transport::kUdp)
+        SendUdpBatch(&l);
+      else
+        SendStreamBatch(&l);
+    }
   }
   // With a spool the queue is kept on disk for the next start
   // (when the spool is empty; else it is older than the spool and dropped).

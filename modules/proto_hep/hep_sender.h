@@ -11,18 +11,19 @@
 // thread waiting up to 8 ms (UDP) or 32 ms (TCP) for a batch to fill. While
 // packets keep coming the thread paces itself by that clock (producers
 // never wake it); after 4 empty waits it sleeps until the next packet.
-// Plain TCP without spool, while connected, the producers skip the queue:
-// each thread appends its packets to a stage of its own (one of kStages,
-// up to kStageBytes) and, when the stage is full, writes it to the socket
-// itself (non-blocking; only when nothing is queued before it and no other
-// write is in progress), so the bytes go to the kernel from the cache of
-// the core that encoded them and no packet is handed between threads. What
-// a write leaves (the collector is slow, or the connection broke) and a
-// stage that cannot be written goes into the queue in order, the partly
-// written packet first (finished on the same connection, resent whole on
-// a new one). The thread moves stages older than the TCP linger into the
-// queue. A thread's packets keep their order; a stage holds at most
-// kStageBytes besides the queue's queue_max packets.
+// UDP and plain TCP without spool, while connected, the producers skip the
+// queue: each thread appends its packets to a stage of its own (one of
+// kStages, up to kStageBytes; UDP also up to 128 datagrams) and, when the
+// stage is full, writes it to the socket itself (non-blocking: one send
+// (TCP) or sendmmsg (UDP); only when nothing is queued before it and no
+// other write is in progress), so the bytes go to the kernel from the
+// cache of the core that encoded them and no packet is handed between
+// threads. What a write leaves (the collector is slow, or the connection
+// broke) and a stage that cannot be written goes into the queue in order,
+// the partly written TCP packet first (finished on the same connection,
+// resent whole on a new one). The thread moves stages older than kStageAge
+// (100 ms) into the queue. A thread's packets keep their order; a stage
+// holds at most kStageBytes besides the queue's queue_max packets.
 // Drops are counted in send_dropped and by reason: send_dropped_full (the
 // new packet, queue full), send_dropped_write (UDP send error, or a TCP
 // write that failed twice), send_dropped_shutdown (queued at stop).
@@ -71,8 +72,8 @@ class HepSender {
  public:
   HepSender(Destination dest, SenderOptions opts, HepStats* stats);
   // Stops the thread; queued packets are dropped (send_dropped_shutdown),
-  // but over plain TCP without spool what is staged and queued is written
-  // first while the connection is up.
+  // but over UDP and plain TCP without spool what is staged and queued is
+  // written first while the connection is up.
   ~HepSender();
   HepSender(const HepSender&) = delete;
   HepSender& operator=(const HepSender&) = delete;
@@ -92,8 +93,11 @@ class HepSender {
   void Run();
   // UDP without spool, connected: sends up to 128 queued datagrams with one
   // sendmmsg, after waiting up to 8 ms for them to accumulate (called and returns with mu_ held;
-  // unlocked while sending).
+  // unlocked while sending, holding writing_).
   void SendUdpBatch(std::unique_lock<std::mutex>* l);
+  // Counts `consumed` packets taken off a queue or stage, `failed` of them
+  // lost to a UDP send error.
+  void CountSent(size_t consumed, size_t failed);
   // Plain TCP without spool, connected: the same for up to 512 queued
   // packets written with one sendmsg (partial writes continued); on a write
   // error the fully written ones are consumed, the connection is closed and
@@ -113,7 +117,8 @@ class HepSender {
   // EnqueueLocked, then *bytes = a sent packet's buffer (when one is kept).
   bool EnqueueSwapLocked(std::string* bytes, bool* wake);
 
-  // A producer thread's packets, back to back (plain TCP without spool).
+  // A producer thread's packets, back to back (UDP and plain TCP without
+  // spool).
   struct Stage {
     mutable std::mutex mu;  // taken before mu_, never after it
     std::string buf;
@@ -152,14 +157,17 @@ class HepSender {
   bool stop_ = false;
   bool waiting_ = false;    // Run() sleeps on an empty queue (Enqueue notifies)
   bool lingering_ = false;  // Run() waits up to 8 / 32 ms for a batch to fill
-  const bool staging_;      // plain TCP without spool: producers use stages_
+  const bool staging_;      // UDP and plain TCP without spool: producers use stages_
   Stage stages_[kStages];
   // (mu_) The connected socket a producer may write a stage to (-1: none);
-  // writing_: someone writes to it outside mu_ (a producer, or the thread's
-  // batch). The thread connects and disconnects only while it is -1 or
-  // while it owns writing_.
+  // writing_: someone writes to it outside mu_ alone (a TCP producer, or
+  // the thread's batch); udp_writers_: UDP producers sending their stages
+  // (side by side, never during the thread's batch). The thread connects
+  // and disconnects only while it is -1 or while it owns writing_.
   int direct_fd_ = -1;
   bool writing_ = false;
+  int udp_writers_ = 0;
+  bool WriteInProgress() const { return writing_ || udp_writers_ > 0; }
   bool waiting_writer_ = false;  // (mu_) Run() waits for a producer's write to end
   size_t front_written_ = 0;     // (mu_) bytes of q_.front() already on this connection
   bool stage_started_ = false;   // (mu_) a stage got its first packet: wakes Run()

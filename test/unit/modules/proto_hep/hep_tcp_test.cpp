@@ -19,6 +19,7 @@
 #include "modules/proto_hep/hep_service.h"
 #include "modules/proto_hep/hep_tcp_listener.h"
 #include "test/unit/modules/proto_hep/hep_listener_test_util.h"
+#include "test/unit/modules/proto_hep/hep_producers.h"
 #include "test/unit/modules/proto_hep/hep_raw_collector.h"
 #include "test/unit/modules/proto_hep/hep_test_util.h"
 
@@ -376,41 +377,6 @@ TEST(HepSender, TcpBurstArrivesCompleteAndInOrder) {
   EXPECT_EQ(svc.stats().send_errors.Get(), 0);
 }
 
-// Payload of packet i of producer thread k (~100-700 bytes).
-std::string ProducerPayload(int k, int i) {
-  return "t" + std::to_string(k) + "-" + std::to_string(i) + ":" +
-         std::string(static_cast<size_t>(100 + (i * 37 + k) % 600), 'x');
-}
-
-// Sends `per` packets from each of `threads` threads through svc's id "t".
-void Produce(HepService& svc, int threads, int per) {
-  std::vector<std::thread> ts;
-  for (int k = 0; k < threads; ++k)
-    ts.emplace_back([&svc, k, per] {
-      for (int i = 0; i < per; ++i) {
-        Packet p;
-        p.payload = ProducerPayload(k, i);
-        p.Mark(kChunkPayload);
-        ASSERT_TRUE(svc.Send("t", p).ok()) << k << " " << i;
-      }
-    });
-  for (auto& t : ts) t.join();
-}
-
-// Every producer's packets arrived once, whole and in its order.
-void ExpectEveryProducerInOrder(Got& got, int threads, int per) {
-  std::lock_guard<std::mutex> g(got.mu);
-  ASSERT_EQ(got.payloads.size(), static_cast<size_t>(threads * per));
-  std::vector<int> next(static_cast<size_t>(threads), 0);
-  for (const std::string& p : got.payloads) {
-    int k = std::stoi(p.substr(1));
-    ASSERT_TRUE(k >= 0 && k < threads) << p.substr(0, 20);
-    int& i = next[static_cast<size_t>(k)];
-    ASSERT_EQ(p, ProducerPayload(k, i)) << "producer " << k << " packet " << i;
-    ++i;
-  }
-}
-
 // Plain TCP, connected: producer threads write their stages (256 KB of
 // packets) to the socket themselves. Four threads' packets all arrive,
 // each thread's in its order, and most were written by the producers.
@@ -433,7 +399,7 @@ TEST(HepSender, TcpProducersWriteTheirStagesInOrder) {
   bool ok = WaitFor([&] { return got.size() == size_t{kThreads * kPer}; }, 10000);
   c.Stop();
   ASSERT_TRUE(ok) << got.size();
-  ExpectEveryProducerInOrder(got, kThreads, kPer);
+  ExpectEveryProducerInOrder(got.payloads, kThreads, kPer);
   EXPECT_EQ(svc.stats().sent.Get(), kThreads * kPer + 1);
   EXPECT_GT(svc.stats().sent_direct.Get(), 0) << "none written by the producers";
   EXPECT_EQ(svc.stats().send_dropped.Get(), 0);
@@ -516,9 +482,8 @@ void SlowCollector(int send_timeout_ms, bool expect_reconnect, int threads) {
   ASSERT_FALSE(garbage) << "after " << payloads.size() << " frames";
   ASSERT_EQ(payloads.size(), want);
   EXPECT_EQ(connections > 1, expect_reconnect) << connections;
-  Got got;
-  got.payloads.assign(payloads.begin() + 1, payloads.end());
-  ExpectEveryProducerInOrder(got, kThreads, kPer);
+  payloads.erase(payloads.begin());
+  ExpectEveryProducerInOrder(payloads, kThreads, kPer);
   EXPECT_EQ(svc.stats().send_dropped.Get(), 0);
   EXPECT_EQ(svc.stats().sent.Get(), static_cast<int64_t>(want));
   EXPECT_GT(svc.stats().sent_direct.Get(), 0);
