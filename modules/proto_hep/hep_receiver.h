@@ -23,7 +23,7 @@ struct HepStats {
   Stat tcp_accepted, tcp_rejected, tcp_closed, tcp_garbage, tcp_stalled, tcp_idle_closed;
   Stat tcp_current;  // open hep_tcp connections (gauge)
   Stat sent, send_dropped, send_errors, connects, connect_failures;
-  Stat sent_direct;  // of sent: written by the producing thread (TCP stages)
+  Stat sent_direct;  // of sent: written by the producing thread (UDP, TCP stages)
   Stat send_dropped_full, send_dropped_write, send_dropped_shutdown;  // by reason
   // hep_tls listener (hep_tcp_listener.h) and TLS senders (hep_sender.h).
   Stat tls_accepted, tls_handshake_failed, tls_handshake_timeout, tls_plain_hep, tls_cert_rejected;
