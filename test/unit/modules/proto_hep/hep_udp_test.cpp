@@ -17,6 +17,7 @@
 #include "modules/proto_hep/hep_service.h"
 #include "modules/proto_hep/hep_udp_listener.h"
 #include "test/unit/modules/proto_hep/hep_producers.h"
+#include "test/unit/modules/proto_hep/hep_raw_collector.h"
 #include "test/unit/modules/proto_hep/hep_test_util.h"
 
 namespace sipcapd::hep {
@@ -324,18 +325,13 @@ TEST(HepSender, UdpStopSendsWhatIsStaged) {
 // datagram per error, counts it (send_dropped_write) and carries on with
 // the rest; every packet is either sent or counted.
 TEST(HepSender, UdpRefusedDatagramsAreCounted) {
-  int hole = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(hole, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-  socklen_t al = sizeof(a);
-  ASSERT_EQ(getsockname(hole, reinterpret_cast<sockaddr*>(&a), &al), 0);
+  int hole = testing::BindLoopback(SOCK_DGRAM, 0);
+  ASSERT_GE(hole, 0);
+  uint16_t port = testing::LocalPort(hole);
   close(hole);  // the port is free: nothing listens there
   HepService svc;
   ASSERT_TRUE(svc.Finalize().ok());
-  ASSERT_TRUE(
-      svc.AddHepId("[t] 127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "; transport=udp").ok());
+  ASSERT_TRUE(svc.AddHepId("[t] 127.0.0.1:" + std::to_string(port) + "; transport=udp").ok());
   Produce(svc, 1, 1, 1000000);  // connects
   ASSERT_TRUE(
       WaitFor([&] { return svc.stats().sent.Get() + svc.stats().send_dropped.Get() == 1; }));
