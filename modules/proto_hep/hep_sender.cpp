@@ -698,7 +698,6 @@ void HepSender::Run() {
     if (sent) {
       backoff_ms_ = 0;
       attempts = 0;
-      stats_->sent.Inc();
     } else {
       stats_->send_errors.Inc();
       // UDP errors (ICMP unreachable reported on the next send) keep the
@@ -721,6 +720,10 @@ void HepSender::Run() {
     } else {
       q_.front() = std::move(b);
     }
+    // Connected: producers may write their stages from now on, not only
+    // from the loop's next turn (whoever sees this packet counted sees that).
+    if (staging_ && fd_ >= 0) direct_fd_ = fd_;
+    if (sent) stats_->sent.Inc();
   }
   if (staging_) {
     // Stopping: what the stages hold (up to kStageAge of traffic) and what

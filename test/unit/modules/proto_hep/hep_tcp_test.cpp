@@ -389,7 +389,8 @@ TEST(HepSender, TcpProducersWriteTheirStagesInOrder) {
   first.payload = ProducerPayload(9, 0);
   first.Mark(kChunkPayload);
   ASSERT_TRUE(svc.Send("t", first).ok());
-  ASSERT_TRUE(WaitFor([&] { return got.size() == 1; }));
+  // Counted sent: connected, and producers write their stages from now on.
+  ASSERT_TRUE(WaitFor([&] { return got.size() == 1 && svc.stats().sent.Get() == 1; }));
   {
     std::lock_guard<std::mutex> g(got.mu);
     got.payloads.clear();
@@ -415,7 +416,8 @@ TEST(HepSender, TcpLonePacketsLeaveTheirStage) {
   HepService& svc = c.svc;
   Got& got = c.got;
   Produce(svc, 1, 1);  // connects
-  ASSERT_TRUE(WaitFor([&] { return got.size() == 1; }));
+  // Counted sent: connected, and producers write their stages from now on.
+  ASSERT_TRUE(WaitFor([&] { return got.size() == 1 && svc.stats().sent.Get() == 1; }));
   // Idle long enough for the thread to sleep until a packet comes.
   std::this_thread::sleep_for(600ms);
   auto start = std::chrono::steady_clock::now();
@@ -435,7 +437,7 @@ TEST(HepSender, TcpStopSendsWhatIsStaged) {
   TcpCollector c;
   ASSERT_TRUE(c.Start());
   Produce(c.svc, 1, 1);  // connects
-  ASSERT_TRUE(WaitFor([&] { return c.got.size() == 1; }));
+  ASSERT_TRUE(WaitFor([&] { return c.got.size() == 1 && c.svc.stats().sent.Get() == 1; }));
   Produce(c.svc, 2, 5);
   EXPECT_EQ(c.svc.stats().sent.Get(), 1);  // staged, not sent yet
   c.svc.StopSenders();
