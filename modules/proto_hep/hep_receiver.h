@@ -25,6 +25,7 @@ struct HepStats {
   Stat sent, send_dropped, send_errors, connects, connect_failures;
   Stat sent_direct;  // of sent: written by the producing thread (UDP, TCP stages)
   Stat send_dropped_full, send_dropped_write, send_dropped_shutdown;  // by reason
+  Stat dns_moves;  // a destination's host name resolved elsewhere: reconnected
   // hep_tls listener (hep_tcp_listener.h) and TLS senders (hep_sender.h).
   Stat tls_accepted, tls_handshake_failed, tls_handshake_timeout, tls_plain_hep, tls_cert_rejected;
   Stat tls_connect_failed;

@@ -67,6 +67,31 @@ bool WaitWritable(int fd, std::chrono::steady_clock::time_point deadline) {
   return true;
 }
 
+// The same address and port (IPv4 or IPv6).
+bool SameAddr(const sockaddr* a, const sockaddr_storage& b) {
+  if (a->sa_family != b.ss_family) return false;
+  if (a->sa_family == AF_INET) {
+    auto* x = reinterpret_cast<const sockaddr_in*>(a);
+    auto* y = reinterpret_cast<const sockaddr_in*>(&b);
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  if (a->sa_family == AF_INET6) {
+    auto* x = reinterpret_cast<const sockaddr_in6*>(a);
+    auto* y = reinterpret_cast<const sockaddr_in6*>(&b);
+    return x->sin6_port == y->sin6_port &&
+           std::memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(in6_addr)) == 0;
+  }
+  return false;
+}
+
+bool IsIpLiteral(const std::string& host) {
+  addrinfo hints{}, *res = nullptr;
+  hints.ai_flags = AI_NUMERICHOST;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) return false;
+  freeaddrinfo(res);
+  return true;
+}
+
 // Sends iov[0..count) (count <= kUdpBatch), one datagram each, with
 // sendmmsg. A datagram refused with an error (an ICMP unreachable reported
 // by a later send) is lost and counted in *failed, the socket kept, as in
@@ -106,7 +131,8 @@ HepSender::HepSender(Destination dest, SenderOptions opts, HepStats* stats)
       opts_(opts),
       stats_(stats),
       staging_((dest_.transport == Transport::kTcp || dest_.transport == Transport::kUdp) &&
-               opts_.spool.dir.empty()) {
+               opts_.spool.dir.empty()),
+      host_is_name_(!IsIpLiteral(dest_.host)) {
   if (!opts_.spool.dir.empty()) {
     auto sp = HepDestSpool::Open(opts_.spool, dest_.Key(), stats_);
     if (sp.ok()) {
@@ -335,6 +361,38 @@ size_t HepSender::CollectStages(std::unique_lock<std::mutex>* l, std::chrono::mi
   return left;
 }
 
+bool HepSender::FollowDns(std::unique_lock<std::mutex>* l) {
+  if (fd_ < 0 || !host_is_name_ || opts_.dns_refresh_ms <= 0) return false;
+  auto now = std::chrono::steady_clock::now();
+  if (now - resolved_at_ < std::chrono::milliseconds(opts_.dns_refresh_ms)) return false;
+  resolved_at_ = now;
+  l->unlock();  // producers go on meanwhile (a slow resolver delays no one else)
+  addrinfo hints{}, *res = nullptr;
+  hints.ai_socktype = dest_.transport == Transport::kUdp ? SOCK_DGRAM : SOCK_STREAM;
+  std::string port = std::to_string(dest_.port);
+  bool resolved = getaddrinfo(dest_.host.c_str(), port.c_str(), &hints, &res) == 0 && res;
+  bool still = false;
+  for (addrinfo* a = resolved ? res : nullptr; a && !still; a = a->ai_next)
+    still = SameAddr(a->ai_addr, peer_);
+  if (res) freeaddrinfo(res);
+  l->lock();
+  if (!resolved || still || stop_) return false;
+  waiting_writer_ = true;
+  cv_.wait(*l, [this] { return !WriteInProgress(); });  // producers' writes end
+  waiting_writer_ = false;
+  if (front_written_ > 0) {  // finish the half-sent packet first; look again next turn
+    resolved_at_ = {};
+    return false;
+  }
+  LOG_INFO("proto_hep", "hep_id %s: %s no longer resolves to the connected address: reconnecting",
+           dest_.name.c_str(), dest_.host.c_str());
+  stats_->dns_moves.Inc();
+  direct_fd_ = -1;
+  stage_started_ = true;  // the loop queues what is staged and reconnects now
+  Disconnect();
+  return true;
+}
+
 void HepSender::Disconnect() {
   if (tls_) tls_->Close();
   tls_.reset();
@@ -383,6 +441,8 @@ bool HepSender::Connect() {
       continue;
     }
     fd_ = fd;
+    std::memcpy(&peer_, a->ai_addr, std::min<size_t>(a->ai_addrlen, sizeof(peer_)));
+    resolved_at_ = std::chrono::steady_clock::now();
     ok = true;
   }
   freeaddrinfo(res);
@@ -606,6 +666,7 @@ void HepSender::Run() {
   int attempts = 0;         // failed writes of the packet at the front
   int idle = kIdleLingers;  // lingers in a row that found nothing to send
   while (true) {
+    FollowDns(&l);  // then fd_ < 0 when the host moved: the next packet reconnects
     bool udp = dest_.transport == Transport::kUdp;
     bool batched = !spool_ && fd_ >= 0 && (udp || (dest_.transport == Transport::kTcp && !tls_));
     if (staging_) direct_fd_ = batched ? fd_ : -1;

@@ -42,6 +42,8 @@
 // Thread-safe.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -64,6 +66,10 @@ struct SenderOptions {
   int connect_timeout_ms = 1000;
   int send_timeout_ms = 100;
   int max_backoff_ms = 30000;
+  // While connected to a host name, resolve it again this often (0: only
+  // at connect); an address set that no longer holds the connected peer
+  // reconnects to the new one (hep_dns_refresh).
+  int dns_refresh_ms = 30000;
   std::shared_ptr<const TlsContext> tls;  // client context; required for transport=tls
   DestSpoolOptions spool;                 // dir empty: no disk spool
 };
@@ -104,6 +110,12 @@ class HepSender {
   // the rest stays queued for the reconnect.
   void SendStreamBatch(std::unique_lock<std::mutex>* l);
   bool Connect();
+  // Connected to a host name whose dns_refresh_ms has passed (mu_ held by
+  // *l, released while resolving): when the name no longer resolves to the
+  // connected peer, waits for producers' writes to end and disconnects, so
+  // that the next packet connects to the new address; true then. A name
+  // that does not resolve now keeps the working connection.
+  bool FollowDns(std::unique_lock<std::mutex>* l);
   bool Write(const std::string& b);
   bool StartTls(int fd);  // handshake on a connected socket; sets tls_
   bool TlsWrite(const std::string& b);
@@ -172,6 +184,11 @@ class HepSender {
   size_t front_written_ = 0;     // (mu_) bytes of q_.front() already on this connection
   bool stage_started_ = false;   // (mu_) a stage got its first packet: wakes Run()
   int fd_ = -1;
+  // The connected peer (fd_ >= 0), when it was last resolved, and whether
+  // dest_.host is a name (not an IP literal) at all.
+  sockaddr_storage peer_{};
+  std::chrono::steady_clock::time_point resolved_at_;
+  const bool host_is_name_;
   std::unique_ptr<TlsSession> tls_;      // transport=tls, while connected
   std::unique_ptr<HepDestSpool> spool_;  // optional; guarded by mu_
   bool down_ = false;                    // spool: last connect/write failed

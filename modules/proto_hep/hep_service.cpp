@@ -37,6 +37,8 @@ Status HepService::Finalize() {
   if (cfg_.hep_capture_id < 0) return Status::Invalid("hep_capture_id must be >= 0");
   o.auth_key = cfg_.hep_auth_key;
   if (cfg_.hep_max_msg_chunks < 0) return Status::Invalid("hep_max_msg_chunks must be >= 0");
+  if (cfg_.hep_dns_refresh < 0 || cfg_.hep_dns_refresh > 86400)
+    return Status::Invalid("hep_dns_refresh must be 0..86400 (seconds)");
   o.decode.max_chunks = static_cast<size_t>(cfg_.hep_max_msg_chunks);
   if (cfg_.hep_spool_max_size <= 0) return Status::Invalid("hep_spool_max_size must be > 0");
   receiver_->set_options(o);
@@ -172,6 +174,7 @@ HepSender* HepService::SenderFor(const Destination& d) {
   o.queue_max = static_cast<size_t>(std::max(1, cfg_.hep_send_queue_size));
   o.connect_timeout_ms = std::max(1, cfg_.hep_connect_timeout);
   o.send_timeout_ms = std::max(1, cfg_.hep_send_timeout);
+  o.dns_refresh_ms = std::max(0, cfg_.hep_dns_refresh) * 1000;
   if (d.transport == Transport::kTls) o.tls = tls_client_;
   o.spool.dir = cfg_.hep_spool_dir;
   o.spool.max_bytes = static_cast<uint64_t>(cfg_.hep_spool_max_size);

@@ -38,6 +38,7 @@ struct ProtoHepConfig {
   std::string hep_auth_check = "off";  // off | log | enforce
   int hep_rcvbuf = 0;
   int hep_connect_timeout = 1000;           // ms
+  int hep_dns_refresh = 30;                 // s: senders re-resolve host names (0: at connect only)
   int hep_send_queue_size = 10000;          // packets per destination
   std::string hep_spool_dir;                // per-destination disk spools (empty: none)
   int64_t hep_spool_max_size = 64ll << 20;  // bytes per destination spool

@@ -36,6 +36,7 @@ std::vector<StatExport> Stats(HepStats& s) {
       {"send_dropped_full", &s.send_dropped_full},
       {"send_dropped_write", &s.send_dropped_write},
       {"send_dropped_shutdown", &s.send_dropped_shutdown},
+      {"dns_moves", &s.dns_moves},
       {"send_errors", &s.send_errors},
       {"connects", &s.connects},
       {"connect_failures", &s.connect_failures},
@@ -102,6 +103,7 @@ ModuleExports* Create() {
   m->params = {
       IntParam("hep_port", &c.hep_port),
       IntParam("hep_send_timeout", &c.hep_send_timeout),
+      IntParam("hep_dns_refresh", &c.hep_dns_refresh),
       IntParam("hep_max_msg_chunks", &c.hep_max_msg_chunks),
       IntParam("hep_async", &c.hep_async),
       IntParam("hep_async_max_postponed_chunks", &c.hep_async_max_postponed_chunks),

@@ -527,6 +527,22 @@ TEST(HepUdp, AuthEnforce) {
   EXPECT_FALSE(bad.Finalize().ok());
 }
 
+// hep_dns_refresh: seconds, 0 (resolve only at connect) .. 86400.
+TEST(HepService, DnsRefreshRange) {
+  for (int v : {-1, 86401}) {
+    HepService svc;
+    svc.config().hep_dns_refresh = v;
+    auto st = svc.Finalize();
+    EXPECT_FALSE(st.ok()) << v;
+    EXPECT_NE(st.message().find("hep_dns_refresh"), std::string::npos) << st.message();
+  }
+  for (int v : {0, 1, 86400}) {
+    HepService svc;
+    svc.config().hep_dns_refresh = v;
+    EXPECT_TRUE(svc.Finalize().ok()) << v;
+  }
+}
+
 TEST(HepSender, TcpConnectFailureIsCountedAndNeverBlocks) {
   // A port with no listener: bind a socket, read its port, close it.
   int fd = socket(AF_INET, SOCK_STREAM, 0);
