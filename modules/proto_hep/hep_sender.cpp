@@ -362,21 +362,37 @@ size_t HepSender::CollectStages(std::unique_lock<std::mutex>* l, std::chrono::mi
 }
 
 bool HepSender::FollowDns(std::unique_lock<std::mutex>* l) {
-  if (fd_ < 0 || !host_is_name_ || opts_.dns_refresh_ms <= 0) return false;
-  auto now = std::chrono::steady_clock::now();
-  if (now - resolved_at_ < std::chrono::milliseconds(opts_.dns_refresh_ms)) return false;
-  resolved_at_ = now;
-  l->unlock();  // producers go on meanwhile (a slow resolver delays no one else)
-  addrinfo hints{}, *res = nullptr;
-  hints.ai_socktype = dest_.transport == Transport::kUdp ? SOCK_DGRAM : SOCK_STREAM;
-  std::string port = std::to_string(dest_.port);
-  bool resolved = getaddrinfo(dest_.host.c_str(), port.c_str(), &hints, &res) == 0 && res;
-  bool still = false;
-  for (addrinfo* a = resolved ? res : nullptr; a && !still; a = a->ai_next)
-    still = SameAddr(a->ai_addr, peer_);
-  if (res) freeaddrinfo(res);
-  l->lock();
-  if (!resolved || still || stop_) return false;
+  if (!host_is_name_ || opts_.dns_refresh_ms <= 0) return false;
+  if (!dns_.valid()) {
+    auto now = std::chrono::steady_clock::now();
+    if (fd_ < 0 || now - resolved_at_ < std::chrono::milliseconds(opts_.dns_refresh_ms))
+      return false;
+    resolved_at_ = now;
+    // On a thread of its own: a DNS server that does not answer (seconds
+    // per query) never holds up this thread's sending.
+    int socktype = dest_.transport == Transport::kUdp ? SOCK_DGRAM : SOCK_STREAM;
+    dns_ = std::async(std::launch::async, [host = dest_.host, port = dest_.port, socktype] {
+      DnsAnswer ans;
+      addrinfo hints{}, *res = nullptr;
+      hints.ai_socktype = socktype;
+      std::string p = std::to_string(port);
+      if (getaddrinfo(host.c_str(), p.c_str(), &hints, &res) != 0 || !res) return ans;
+      for (addrinfo* a = res; a; a = a->ai_next) {
+        sockaddr_storage ss{};
+        std::memcpy(&ss, a->ai_addr, std::min<size_t>(a->ai_addrlen, sizeof(ss)));
+        ans.addrs.push_back(ss);
+      }
+      freeaddrinfo(res);
+      return ans;
+    });
+    return false;
+  }
+  if (dns_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
+  DnsAnswer ans = dns_.get();
+  // A name that does not resolve now keeps the working connection.
+  if (fd_ < 0 || ans.addrs.empty() || stop_) return false;
+  for (const sockaddr_storage& a : ans.addrs)
+    if (SameAddr(reinterpret_cast<const sockaddr*>(&a), peer_)) return false;
   waiting_writer_ = true;
   cv_.wait(*l, [this] { return !WriteInProgress(); });  // producers' writes end
   waiting_writer_ = false;

@@ -48,6 +48,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -110,12 +111,16 @@ class HepSender {
   // the rest stays queued for the reconnect.
   void SendStreamBatch(std::unique_lock<std::mutex>* l);
   bool Connect();
-  // Connected to a host name whose dns_refresh_ms has passed (mu_ held by
-  // *l, released while resolving): when the name no longer resolves to the
-  // connected peer, waits for producers' writes to end and disconnects, so
-  // that the next packet connects to the new address; true then. A name
-  // that does not resolve now keeps the working connection.
+  // Each turn of Run() (mu_ held by *l): connected to a host name whose
+  // dns_refresh_ms has passed, starts resolving it on a thread of its own
+  // (dns_); once that answered and no longer holds the connected peer,
+  // waits for producers' writes to end and disconnects, so that the next
+  // packet connects to the new address; true then. A name that does not
+  // resolve now keeps the working connection.
   bool FollowDns(std::unique_lock<std::mutex>* l);
+  struct DnsAnswer {
+    std::vector<sockaddr_storage> addrs;  // empty: did not resolve
+  };
   bool Write(const std::string& b);
   bool StartTls(int fd);  // handshake on a connected socket; sets tls_
   bool TlsWrite(const std::string& b);
@@ -189,7 +194,8 @@ class HepSender {
   sockaddr_storage peer_{};
   std::chrono::steady_clock::time_point resolved_at_;
   const bool host_is_name_;
-  std::unique_ptr<TlsSession> tls_;      // transport=tls, while connected
+  std::future<DnsAnswer> dns_;       // a re-resolution in flight (its thread is waited for at stop)
+  std::unique_ptr<TlsSession> tls_;  // transport=tls, while connected
   std::unique_ptr<HepDestSpool> spool_;  // optional; guarded by mu_
   bool down_ = false;                    // spool: last connect/write failed
   int backoff_ms_ = 0;

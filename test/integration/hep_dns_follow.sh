@@ -4,11 +4,14 @@
 # receives (sip_trace "m") to hep_ids naming the host collector.test, over
 # UDP and over TCP, with hep_dns_refresh=1. The name is in a private
 # /etc/hosts (a mount namespace of the test's own, so a real getaddrinfo
-# reads it): first 127.0.0.2, then, while messages keep coming, 127.0.0.3.
+# reads it; nsswitch "files" only): first 127.0.0.2, then, while messages
+# keep coming, 127.0.0.3.
 # Collectors on both addresses (UDP and TCP, same port) decode what they
 # get. Checked: before the change everything reaches .2, also while the
-# name does not resolve at all for a while (the working connections stay);
-# after the change the node
+# name does not resolve at all for a while and its lookups hang on a DNS
+# server that never answers (the working connections stay, and what is
+# sent meanwhile arrives within 1 s: lookups never hold up sending); after
+# the change the node
 # reconnects (logged, both transports) and everything sent once the
 # refresh has passed reaches .3; no message is lost or sent twice on
 # either transport. Needs root (a mount namespace; CI runs as root).
@@ -26,6 +29,12 @@ done
 
 printf '127.0.0.1 localhost\n127.0.0.2 collector.test\n' >"$TMP/hosts"
 mount --bind "$TMP/hosts" /etc/hosts || fail "cannot bind-mount a private /etc/hosts"
+# Names not in that file go to a DNS server that never answers (127.0.0.9,
+# bound by the python below): each such lookup takes the full 5 s timeout.
+printf 'hosts: files dns\n' >"$TMP/nsswitch.conf"
+printf 'nameserver 127.0.0.9\noptions timeout:5 attempts:1\n' >"$TMP/resolv.conf"
+mount --bind "$TMP/nsswitch.conf" /etc/nsswitch.conf || fail "cannot bind-mount a private nsswitch.conf"
+mount --bind "$TMP/resolv.conf" /etc/resolv.conf || fail "cannot bind-mount a private resolv.conf"
 getent hosts collector.test | grep -q '^127\.0\.0\.2 ' || fail "private /etc/hosts not used: $(getent hosts collector.test)"
 
 SIP_PORT=$(free_port udp)
@@ -71,6 +80,7 @@ def callid(frame):
         pos += l
     raise AssertionError("no payload chunk")
 
+dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); dns.bind(("127.0.0.9", 53))  # never answers
 for ip in ips:
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind((ip, hep_port))
     sel.register(u, selectors.EVENT_READ, ("udp", ip, None))
@@ -126,24 +136,28 @@ try:
     wait(lambda: count("127.0.0.2", "udp") == 100 and count("127.0.0.2", "tcp") == 100, 10,
          "phase 1: 100 a transport at 127.0.0.2")
     assert count("127.0.0.3") == 0, "127.0.0.3 got packets before the change"
-    with open(hosts, "w") as f:  # the name stops resolving: the connections stay
+    # The name leaves the hosts file: its lookup now waits 5 s for the DNS
+    # server and then fails. The connections stay, and sending goes on at
+    # its pace meanwhile (the lookup runs on a thread of its own): what was
+    # sent arrives within 1 s, long before the lookup ends.
+    with open(hosts, "w") as f:
         f.write("127.0.0.1 localhost\n")
-    send("p1b", 150, 0.01)  # 1.5 s: past the refresh
-    wait(lambda: count("127.0.0.2", "udp") == 250 and count("127.0.0.2", "tcp") == 250, 10,
-         "phase 1b (name unresolvable): 250 a transport at 127.0.0.2")
+    send("p1b", 300, 0.01)  # 3 s: the refresh passes and a lookup starts
+    wait(lambda: count("127.0.0.2", "udp") == 400 and count("127.0.0.2", "tcp") == 400, 1,
+         "phase 1b (name unresolvable, DNS silent): 400 a transport at 127.0.0.2 within 1 s")
     with open(hosts, "w") as f:  # the same file (inode) the bind mount shows
         f.write("127.0.0.1 localhost\n127.0.0.3 collector.test\n")
-    send("p2", 300, 0.01)  # 3 s: past the 1 s refresh
-    wait(lambda: count(t="udp") == 550 and count(t="tcp") == 550, 10, "phase 2: 550 a transport")
+    send("p2", 600, 0.01)  # 6 s: the silent lookup ends, a new one reads the file
+    wait(lambda: count(t="udp") == 1000 and count(t="tcp") == 1000, 10, "phase 2: 1000 a transport")
     before = {t: count("127.0.0.2", t) for t in ("udp", "tcp")}
     send("p3", 100, 0.005)
-    wait(lambda: count(t="udp") == 650 and count(t="tcp") == 650, 10, "phase 3: 650 a transport")
+    wait(lambda: count(t="udp") == 1100 and count(t="tcp") == 1100, 10, "phase 3: 1100 a transport")
     time.sleep(0.5)  # nothing more arrives
     for t in ("udp", "tcp"):
         assert count("127.0.0.2", t) == before[t], (t, "127.0.0.2 still got packets", before[t], count("127.0.0.2", t))
         assert count("127.0.0.3", t) >= 100, (t, count("127.0.0.3", t))
         with lock: ids = got[("127.0.0.2", t)] + got[("127.0.0.3", t)]
-        want = ["%s-%d" % (p, i) for p, n in (("p1", 100), ("p1b", 150), ("p2", 300), ("p3", 100))
+        want = ["%s-%d" % (p, i) for p, n in (("p1", 100), ("p1b", 300), ("p2", 600), ("p3", 100))
                 for i in range(n)]
         assert sorted(ids) == sorted(want), (t, "lost or duplicated", len(ids))
         print("%s: %d to 127.0.0.2, %d to 127.0.0.3" % (t, count("127.0.0.2", t), count("127.0.0.3", t)))
