@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <system_error>
 
 #include "core/base/log.h"
 #include "core/base/thread_name.h"
@@ -90,6 +91,26 @@ bool IsIpLiteral(const std::string& host) {
   if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) return false;
   freeaddrinfo(res);
   return true;
+}
+
+// Resolves host:port on a thread of its own (std::async: its future waits
+// for it when destroyed); no addresses when it does not resolve.
+std::future<HepSender::DnsAnswer> StartLookup(const std::string& host, uint16_t port,
+                                              int socktype) {
+  return std::async(std::launch::async, [host, port, socktype] {
+    HepSender::DnsAnswer ans;
+    addrinfo hints{}, *res = nullptr;
+    hints.ai_socktype = socktype;
+    std::string p = std::to_string(port);
+    if (getaddrinfo(host.c_str(), p.c_str(), &hints, &res) != 0 || !res) return ans;
+    for (addrinfo* a = res; a; a = a->ai_next) {
+      sockaddr_storage ss{};
+      std::memcpy(&ss, a->ai_addr, std::min<size_t>(a->ai_addrlen, sizeof(ss)));
+      ans.addrs.push_back(ss);
+    }
+    freeaddrinfo(res);
+    return ans;
+  });
 }
 
 // Sends iov[0..count) (count <= kUdpBatch), one datagram each, with
@@ -371,24 +392,21 @@ bool HepSender::FollowDns(std::unique_lock<std::mutex>* l) {
     // On a thread of its own: a DNS server that does not answer (seconds
     // per query) never holds up this thread's sending.
     int socktype = dest_.transport == Transport::kUdp ? SOCK_DGRAM : SOCK_STREAM;
-    dns_ = std::async(std::launch::async, [host = dest_.host, port = dest_.port, socktype] {
-      DnsAnswer ans;
-      addrinfo hints{}, *res = nullptr;
-      hints.ai_socktype = socktype;
-      std::string p = std::to_string(port);
-      if (getaddrinfo(host.c_str(), p.c_str(), &hints, &res) != 0 || !res) return ans;
-      for (addrinfo* a = res; a; a = a->ai_next) {
-        sockaddr_storage ss{};
-        std::memcpy(&ss, a->ai_addr, std::min<size_t>(a->ai_addrlen, sizeof(ss)));
-        ans.addrs.push_back(ss);
-      }
-      freeaddrinfo(res);
-      return ans;
-    });
+    try {
+      dns_ = StartLookup(dest_.host, dest_.port, socktype);
+    } catch (const std::system_error& e) {  // no thread now: try at the next refresh
+      LOG_WARN("proto_hep", "hep_id %s: cannot re-resolve %s: %s", dest_.name.c_str(),
+               dest_.host.c_str(), e.what());
+    }
     return false;
   }
   if (dns_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
-  DnsAnswer ans = dns_.get();
+  DnsAnswer ans;
+  try {
+    ans = dns_.get();
+  } catch (const std::exception&) {  // out of memory in the lookup: keep the connection
+    return false;
+  }
   // A name that does not resolve now keeps the working connection.
   if (fd_ < 0 || ans.addrs.empty() || stop_) return false;
   for (const sockaddr_storage& a : ans.addrs)

@@ -96,6 +96,11 @@ class HepSender {
   size_t queued() const;  // in the queue and in the stages
   const Destination& dest() const { return dest_; }
 
+  // A re-resolution's addresses (empty: the name did not resolve).
+  struct DnsAnswer {
+    std::vector<sockaddr_storage> addrs;
+  };
+
  private:
   void Run();
   // UDP without spool, connected: sends up to 128 queued datagrams with one
@@ -118,9 +123,7 @@ class HepSender {
   // packet connects to the new address; true then. A name that does not
   // resolve now keeps the working connection.
   bool FollowDns(std::unique_lock<std::mutex>* l);
-  struct DnsAnswer {
-    std::vector<sockaddr_storage> addrs;  // empty: did not resolve
-  };
+
   bool Write(const std::string& b);
   bool StartTls(int fd);  // handshake on a connected socket; sets tls_
   bool TlsWrite(const std::string& b);
