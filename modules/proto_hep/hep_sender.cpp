@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <system_error>
 
 #include "core/base/log.h"
@@ -68,47 +69,25 @@ bool WaitWritable(int fd, std::chrono::steady_clock::time_point deadline) {
   return true;
 }
 
-// The same address and port (IPv4 or IPv6).
-bool SameAddr(const sockaddr* a, const sockaddr_storage& b) {
-  if (a->sa_family != b.ss_family) return false;
-  if (a->sa_family == AF_INET) {
-    auto* x = reinterpret_cast<const sockaddr_in*>(a);
-    auto* y = reinterpret_cast<const sockaddr_in*>(&b);
-    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-  }
-  if (a->sa_family == AF_INET6) {
-    auto* x = reinterpret_cast<const sockaddr_in6*>(a);
-    auto* y = reinterpret_cast<const sockaddr_in6*>(&b);
-    return x->sin6_port == y->sin6_port &&
-           std::memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(in6_addr)) == 0;
-  }
-  return false;
-}
-
-bool IsIpLiteral(const std::string& host) {
+// dest's host and port resolved for its transport; null when it does not
+// resolve.
+using AddrList = std::unique_ptr<addrinfo, decltype(&freeaddrinfo)>;
+AddrList Resolve(const Destination& dest) {
   addrinfo hints{}, *res = nullptr;
-  hints.ai_flags = AI_NUMERICHOST;
-  if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) return false;
-  freeaddrinfo(res);
-  return true;
+  hints.ai_socktype = dest.transport == Transport::kUdp ? SOCK_DGRAM : SOCK_STREAM;
+  if (getaddrinfo(dest.host.c_str(), std::to_string(dest.port).c_str(), &hints, &res) != 0)
+    res = nullptr;
+  return AddrList(res, &freeaddrinfo);
 }
 
-// Resolves host:port on a thread of its own (std::async: its future waits
-// for it when destroyed); no addresses when it does not resolve.
-std::future<HepSender::DnsAnswer> StartLookup(const std::string& host, uint16_t port,
-                                              int socktype) {
-  return std::async(std::launch::async, [host, port, socktype] {
+// Resolve(dest) on a thread of its own (std::async: its future waits for
+// it when destroyed); no addresses when it does not resolve.
+std::future<HepSender::DnsAnswer> StartLookup(const Destination& dest) {
+  return std::async(std::launch::async, [dest] {
     HepSender::DnsAnswer ans;
-    addrinfo hints{}, *res = nullptr;
-    hints.ai_socktype = socktype;
-    std::string p = std::to_string(port);
-    if (getaddrinfo(host.c_str(), p.c_str(), &hints, &res) != 0 || !res) return ans;
-    for (addrinfo* a = res; a; a = a->ai_next) {
-      sockaddr_storage ss{};
-      std::memcpy(&ss, a->ai_addr, std::min<size_t>(a->ai_addrlen, sizeof(ss)));
-      ans.addrs.push_back(ss);
-    }
-    freeaddrinfo(res);
+    AddrList res = Resolve(dest);
+    for (addrinfo* a = res.get(); a; a = a->ai_next)
+      ans.addrs.push_back(SockAddr::FromSockaddr(a->ai_addr));
     return ans;
   });
 }
@@ -153,7 +132,7 @@ HepSender::HepSender(Destination dest, SenderOptions opts, HepStats* stats)
       stats_(stats),
       staging_((dest_.transport == Transport::kTcp || dest_.transport == Transport::kUdp) &&
                opts_.spool.dir.empty()),
-      host_is_name_(!IsIpLiteral(dest_.host)) {
+      host_is_name_(!IpAddr::Parse(dest_.host)) {
   if (!opts_.spool.dir.empty()) {
     auto sp = HepDestSpool::Open(opts_.spool, dest_.Key(), stats_);
     if (sp.ok()) {
@@ -391,9 +370,8 @@ bool HepSender::FollowDns(std::unique_lock<std::mutex>* l) {
     resolved_at_ = now;
     // On a thread of its own: a DNS server that does not answer (seconds
     // per query) never holds up this thread's sending.
-    int socktype = dest_.transport == Transport::kUdp ? SOCK_DGRAM : SOCK_STREAM;
     try {
-      dns_ = StartLookup(dest_.host, dest_.port, socktype);
+      dns_ = StartLookup(dest_);
     } catch (const std::system_error& e) {  // no thread now: try at the next refresh
       LOG_WARN("proto_hep", "hep_id %s: cannot re-resolve %s: %s", dest_.name.c_str(),
                dest_.host.c_str(), e.what());
@@ -409,8 +387,7 @@ bool HepSender::FollowDns(std::unique_lock<std::mutex>* l) {
   }
   // A name that does not resolve now keeps the working connection.
   if (fd_ < 0 || ans.addrs.empty() || stop_) return false;
-  for (const sockaddr_storage& a : ans.addrs)
-    if (SameAddr(reinterpret_cast<const sockaddr*>(&a), peer_)) return false;
+  if (std::find(ans.addrs.begin(), ans.addrs.end(), peer_) != ans.addrs.end()) return false;
   waiting_writer_ = true;
   cv_.wait(*l, [this] { return !WriteInProgress(); });  // producers' writes end
   waiting_writer_ = false;
@@ -435,16 +412,14 @@ void HepSender::Disconnect() {
 }
 
 bool HepSender::Connect() {
-  addrinfo hints{}, *res = nullptr;
   bool udp = dest_.transport == Transport::kUdp;
-  hints.ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
-  std::string port = std::to_string(dest_.port);
-  if (getaddrinfo(dest_.host.c_str(), port.c_str(), &hints, &res) != 0 || !res) {
+  AddrList res = Resolve(dest_);
+  if (!res) {
     LOG_WARN("proto_hep", "hep_id %s: cannot resolve %s", dest_.name.c_str(), dest_.host.c_str());
     return false;
   }
   bool ok = false;
-  for (addrinfo* a = res; a && !ok; a = a->ai_next) {
+  for (addrinfo* a = res.get(); a && !ok; a = a->ai_next) {
     int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) continue;
     int rc = connect(fd, a->ai_addr, a->ai_addrlen);
@@ -475,11 +450,10 @@ bool HepSender::Connect() {
       continue;
     }
     fd_ = fd;
-    std::memcpy(&peer_, a->ai_addr, std::min<size_t>(a->ai_addrlen, sizeof(peer_)));
+    peer_ = SockAddr::FromSockaddr(a->ai_addr);
     resolved_at_ = std::chrono::steady_clock::now();
     ok = true;
   }
-  freeaddrinfo(res);
   return ok;
 }
 

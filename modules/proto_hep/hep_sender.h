@@ -42,8 +42,6 @@
 // Thread-safe.
 #pragma once
 
-#include <sys/socket.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -55,6 +53,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/net/address.h"
 #include "modules/proto_hep/hep_dest_spool.h"
 #include "modules/proto_hep/hep_id.h"
 #include "modules/proto_hep/hep_receiver.h"
@@ -98,7 +97,7 @@ class HepSender {
 
   // A re-resolution's addresses (empty: the name did not resolve).
   struct DnsAnswer {
-    std::vector<sockaddr_storage> addrs;
+    std::vector<SockAddr> addrs;
   };
 
  private:
@@ -194,7 +193,7 @@ class HepSender {
   int fd_ = -1;
   // The connected peer (fd_ >= 0), when it was last resolved, and whether
   // dest_.host is a name (not an IP literal) at all.
-  sockaddr_storage peer_{};
+  SockAddr peer_;
   std::chrono::steady_clock::time_point resolved_at_;
   const bool host_is_name_;
   std::future<DnsAnswer> dns_;       // a re-resolution in flight (its thread is waited for at stop)
