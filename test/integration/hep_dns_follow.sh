@@ -59,26 +59,22 @@ route {
 CFG
 check_cfg "$TMP/node.cfg" "$TMP/check.out" "node cfg rejected"
 
-"$PY" - "$SIP_PORT" "$HEP_PORT" "$TMP/hosts" "$TMP/node.cfg" "$SIPCAPD_BIN" "$TMP/node.log" <<'PY' || fail "DNS change not followed"
-import selectors, socket, struct, subprocess, sys, threading, time
+"$PY" - "$SIP_PORT" "$HEP_PORT" "$TMP/hosts" "$TMP/node.cfg" "$SIPCAPD_BIN" "$TMP/node.log" "$here/../lib" <<'PY' || fail "DNS change not followed"
+import selectors, socket, subprocess, sys, threading, time
 sip_port, hep_port = int(sys.argv[1]), int(sys.argv[2])
 hosts, cfg, binary, log = sys.argv[3:7]
+sys.path.insert(0, sys.argv[7])
+from hep_collector import chunks, frames
 ips = ("127.0.0.2", "127.0.0.3")
 got = {(ip, t): [] for ip in ips for t in ("udp", "tcp")}  # Call-IDs in arrival order
 lock = threading.Lock()
 sel = selectors.DefaultSelector()
 
 def callid(frame):
-    assert frame[:4] == b"HEP3", frame[:8]
-    pos, total = 6, struct.unpack("!H", frame[4:6])[0]
-    assert total == len(frame), (total, len(frame))
-    while pos < total:
-        v, t, l = struct.unpack("!HHH", frame[pos:pos + 6])
-        if (v, t) == (0, 0x0F):
-            sip = frame[pos + 6:pos + l].decode()
-            return [x.split(": ", 1)[1] for x in sip.split("\r\n") if x.startswith("Call-ID:")][0]
-        pos += l
-    raise AssertionError("no payload chunk")
+    c = chunks(frame, whole=True)
+    assert 0x0F in c, "no payload chunk"
+    sip = c[0x0F].decode()
+    return [x.split(": ", 1)[1] for x in sip.split("\r\n") if x.startswith("Call-ID:")][0]
 
 dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); dns.bind(("127.0.0.9", 53))  # never answers
 for ip in ips:
@@ -104,12 +100,8 @@ def serve():
                 d = s.recv(65536)
                 if not d:
                     sel.unregister(s); s.close(); bufs.pop(s, None); continue
-                b = bufs[s] + d
-                while len(b) >= 6 and len(b) >= struct.unpack("!H", b[4:6])[0]:
-                    n = struct.unpack("!H", b[4:6])[0]
-                    with lock: got[(ip, "tcp")].append(callid(b[:n]))
-                    b = b[n:]
-                bufs[s] = b
+                whole, bufs[s] = frames(bufs[s] + d)
+                with lock: got[(ip, "tcp")] += [callid(f) for f in whole]
 threading.Thread(target=serve, daemon=True).start()
 
 node = subprocess.Popen([binary, "-F", "-E", "-f", cfg], stdout=open(log, "w"), stderr=subprocess.STDOUT)

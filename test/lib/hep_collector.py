@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """HEPv3 UDP collector for black-box tests (shared by trace_events.sh and
-trace_scopes.sh).
+trace_scopes.sh); its chunks() and frames() are imported by others
+(hep_dns_follow.sh).
 
 Usage: hep_collector.py PORT OUT_JSONL SECS
 Listens on 127.0.0.1:PORT for SECS seconds (bounded) and writes one JSON
@@ -21,6 +22,30 @@ import sys
 import time
 
 
+def chunks(d, whole=False):
+    """Chunk type -> data of the HEPv3 packet d. Asserts the magic and, with
+    whole, that d is exactly as long as the packet says."""
+    assert d[:4] == b"HEP3", d[:4]
+    total = struct.unpack("!H", d[4:6])[0]
+    assert not whole or total == len(d), (total, len(d))
+    i, c = 6, {}
+    while i + 6 <= total:
+        _, tid, ln = struct.unpack("!HHH", d[i:i + 6])
+        c[tid] = d[i + 6:i + ln]
+        i += ln
+    return c
+
+
+def frames(buf):
+    """Splits a HEP-over-TCP byte stream: (its whole frames, the rest)."""
+    out = []
+    while len(buf) >= 6 and len(buf) >= struct.unpack("!H", buf[4:6])[0]:
+        n = struct.unpack("!H", buf[4:6])[0]
+        out.append(buf[:n])
+        buf = buf[n:]
+    return out, buf
+
+
 def main():
     port, out, secs = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -34,13 +59,7 @@ def main():
                 d, _ = s.recvfrom(65535)
             except socket.timeout:
                 continue
-            assert d[:4] == b"HEP3", d[:4]
-            total = struct.unpack("!H", d[4:6])[0]
-            i, c = 6, {}
-            while i + 6 <= total:
-                _, tid, ln = struct.unpack("!HHH", d[i:i + 6])
-                c[tid] = d[i + 6:i + ln]
-                i += ln
+            c = chunks(d)
             payload = c.get(0xf, b"")
             rec = {"src": "%s:%d" % (ip(c[3]), struct.unpack("!H", c[7])[0]),
                    "dst": "%s:%d" % (ip(c[4]), struct.unpack("!H", c[8])[0]),
